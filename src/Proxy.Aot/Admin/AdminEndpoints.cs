@@ -1,0 +1,64 @@
+using System.Globalization;
+using System.Text;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using RoundRobinLab.Proxy.Balancing;
+
+namespace RoundRobinLab.Proxy.Admin;
+
+/// <summary>
+/// The admin listener's endpoints. They live on their own listener (127.0.0.1:9901 by default),
+/// never on the proxied port, so no client request can reach them and no backend path is shadowed.
+/// </summary>
+internal static class AdminEndpoints
+{
+    public static IEndpointRouteBuilder MapAdmin(this IEndpointRouteBuilder endpoints, BackendPool pool)
+    {
+        // 200 while at least one backend is in rotation, 503 when none is: what a load balancer
+        // in front of this proxy wants to know.
+        endpoints.MapGet("/healthz", () => pool.HealthyCount > 0
+            ? Results.Text("ok\n", "text/plain; charset=utf-8")
+            : Results.Text("no backend in rotation\n", "text/plain; charset=utf-8", statusCode: StatusCodes.Status503ServiceUnavailable));
+
+        endpoints.MapGet("/stats", () => Results.Json(Snapshot(pool), AdminJsonContext.Default.StatsResponse));
+
+        endpoints.MapGet("/metrics", () => Results.Text(Prometheus(pool), "text/plain; version=0.0.4; charset=utf-8"));
+        return endpoints;
+    }
+
+    internal static StatsResponse Snapshot(BackendPool pool)
+    {
+        var backends = new BackendStats[pool.All.Count];
+        for (var i = 0; i < backends.Length; i++)
+        {
+            var backend = pool.All[i];
+            backends[i] = new BackendStats(backend.Prefix, backend.Healthy, backend.Requests, backend.Failures, backend.InFlight);
+        }
+
+        return new StatsResponse(pool.HealthyCount, backends.Length, backends);
+    }
+
+    /// <summary>Prometheus text exposition format 0.0.4.</summary>
+    internal static string Prometheus(BackendPool pool)
+    {
+        var text = new StringBuilder();
+        Family(text, pool, "rrproxy_backend_requests_total", "counter", "Requests sent to the backend, retries included.", b => b.Requests);
+        Family(text, pool, "rrproxy_backend_failures_total", "counter", "Requests to the backend that failed: no connection, no response or a broken response body.", b => b.Failures);
+        Family(text, pool, "rrproxy_backend_in_flight", "gauge", "Requests to the backend not finished yet.", b => b.InFlight);
+        Family(text, pool, "rrproxy_backend_healthy", "gauge", "1 while the backend is in rotation, 0 while it is ejected.", b => b.Healthy ? 1 : 0);
+        return text.ToString();
+    }
+
+    private static void Family(StringBuilder text, BackendPool pool, string name, string type, string help, Func<Backend, long> value)
+    {
+        text.Append("# HELP ").Append(name).Append(' ').Append(help).Append('\n');
+        text.Append("# TYPE ").Append(name).Append(' ').Append(type).Append('\n');
+        foreach (var backend in pool.All)
+        {
+            // Label values escape backslash, quote and newline; a URL has none of the last two.
+            text.Append(name).Append("{backend=\"").Append(backend.Prefix.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("\"", "\\\"", StringComparison.Ordinal))
+                .Append("\"} ").Append(value(backend).ToString(CultureInfo.InvariantCulture)).Append('\n');
+        }
+    }
+}

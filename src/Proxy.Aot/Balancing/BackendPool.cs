@@ -1,0 +1,178 @@
+using Microsoft.Extensions.Logging;
+
+namespace RoundRobinLab.Proxy.Balancing;
+
+/// <summary>
+/// Strict round robin over the backends currently in rotation.
+/// <para>
+/// Every pick takes one ticket from a single atomic counter and indexes the current snapshot of
+/// healthy backends with it, so any N consecutive picks give each of the k healthy backends
+/// ⌊N/k⌋ or ⌈N/k⌉, at any concurrency. When a backend leaves rotation the snapshot shrinks and the
+/// same counter spreads its share over all survivors, instead of handing it to the next one in
+/// the list (which is what skipping a dead entry does: its neighbour gets twice the load).
+/// </para>
+/// <para>
+/// A backend that refuses connections is ejected for a cool-down, then readmitted; if it is still
+/// down, its next request fails to connect, is retried elsewhere and ejects it again.
+/// </para>
+/// </summary>
+internal sealed partial class BackendPool : IDisposable
+{
+    private readonly Backend[] _all;
+    private readonly TimeProvider _time;
+    private readonly TimeSpan _ejectDuration;
+    private readonly ILogger _logger;
+    private readonly Lock _lock = new();
+    private readonly ITimer?[] _readmitTimers;
+    private volatile Backend[] _healthy;
+    private long _next;
+
+    public BackendPool(IReadOnlyList<Uri> addresses, TimeSpan ejectDuration, TimeProvider time, ILogger<BackendPool> logger)
+    {
+        ArgumentOutOfRangeException.ThrowIfZero(addresses.Count);
+        _all = new Backend[addresses.Count];
+        for (var i = 0; i < _all.Length; i++)
+        {
+            _all[i] = new Backend(i, addresses[i]);
+        }
+
+        _healthy = _all;
+        _readmitTimers = new ITimer?[_all.Length];
+        _ejectDuration = ejectDuration;
+        _time = time;
+        _logger = logger;
+    }
+
+    public IReadOnlyList<Backend> All => _all;
+
+    public int HealthyCount => _healthy.Length;
+
+    /// <summary>The next backend in rotation, or null when every backend is ejected.</summary>
+    public Backend? Next()
+    {
+        var healthy = _healthy;
+        if (healthy.Length == 0)
+        {
+            return null;
+        }
+
+        // Increment returns the new value; subtract 1 so the first pick is healthy[0].
+        // Unsigned modulo keeps the index valid after the counter wraps.
+        var ticket = (ulong)(Interlocked.Increment(ref _next) - 1);
+        return healthy[(int)(ticket % (ulong)healthy.Length)];
+    }
+
+    /// <summary>
+    /// The next backend in rotation that is not in <paramref name="tried"/> (a retry must go
+    /// elsewhere), or null when none is left.
+    /// </summary>
+    public Backend? NextExcluding(IReadOnlyCollection<Backend> tried)
+    {
+        // Each untried healthy backend comes up within HealthyCount tickets unless the set changes
+        // meanwhile, so a bounded number of picks is enough; the rare retry can afford them.
+        for (var attempt = 0; attempt <= _all.Length; attempt++)
+        {
+            var candidate = Next();
+            if (candidate is null)
+            {
+                return null;
+            }
+
+            if (!Contains(tried, candidate))
+            {
+                return candidate;
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>Takes <paramref name="backend"/> out of rotation for the cool-down; no-op if it is out already.</summary>
+    public void Eject(Backend backend, string reason)
+    {
+        lock (_lock)
+        {
+            if (!backend.Healthy)
+            {
+                return;
+            }
+
+            backend.Healthy = false;
+            Rebuild();
+            _readmitTimers[backend.Index]?.Dispose();
+            _readmitTimers[backend.Index] = _time.CreateTimer(_ => Readmit(backend), null, _ejectDuration, Timeout.InfiniteTimeSpan);
+        }
+
+        BackendEjected(_logger, backend.Prefix, _ejectDuration.TotalSeconds, reason, _healthy.Length, _all.Length);
+    }
+
+    private void Readmit(Backend backend)
+    {
+        lock (_lock)
+        {
+            if (backend.Healthy)
+            {
+                return;
+            }
+
+            backend.Healthy = true;
+            Rebuild();
+            _readmitTimers[backend.Index]?.Dispose();
+            _readmitTimers[backend.Index] = null;
+        }
+
+        BackendReadmitted(_logger, backend.Prefix, _healthy.Length, _all.Length);
+    }
+
+    /// <summary>Publishes a new snapshot in configuration order; callers hold the lock.</summary>
+    private void Rebuild()
+    {
+        var count = 0;
+        foreach (var backend in _all)
+        {
+            count += backend.Healthy ? 1 : 0;
+        }
+
+        var healthy = new Backend[count];
+        var i = 0;
+        foreach (var backend in _all)
+        {
+            if (backend.Healthy)
+            {
+                healthy[i++] = backend;
+            }
+        }
+
+        _healthy = healthy;
+    }
+
+    private static bool Contains(IReadOnlyCollection<Backend> tried, Backend candidate)
+    {
+        foreach (var backend in tried)
+        {
+            if (ReferenceEquals(backend, candidate))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    public void Dispose()
+    {
+        lock (_lock)
+        {
+            foreach (var timer in _readmitTimers)
+            {
+                timer?.Dispose();
+            }
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Backend {Backend} ejected for {Seconds}s: {Reason} ({Healthy}/{Total} in rotation)")]
+    private static partial void BackendEjected(ILogger logger, string backend, double seconds, string reason, int healthy, int total);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Backend {Backend} readmitted after its cool-down ({Healthy}/{Total} in rotation)")]
+    private static partial void BackendReadmitted(ILogger logger, string backend, int healthy, int total);
+}

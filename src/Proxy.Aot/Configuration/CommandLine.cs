@@ -1,0 +1,103 @@
+namespace RoundRobinLab.Proxy.Configuration;
+
+/// <summary>
+/// The command line: each option maps onto a configuration key, so that a flag, appsettings.json
+/// beside the binary and an environment variable (Proxy__EjectSeconds=5) all set the same thing.
+/// Flags win over environment variables, which win over appsettings.json.
+/// </summary>
+internal static class CommandLine
+{
+    internal sealed record Option(string Flag, string Key, string Value, string Default, string Help);
+
+    public static readonly Option[] Options =
+    [
+        new("--backends", "Proxy:Backends", "URL[,URL...]", "(required)", "Backends to spread requests over, e.g. http://127.0.0.1:5001,http://127.0.0.1:5002"),
+        new("--urls", "Proxy:Urls", "URL[,URL...]", "http://0.0.0.0:8080", "Where to accept proxied traffic (http:// only; port 0 picks a free port)"),
+        new("--admin-urls", "Proxy:AdminUrls", "URL[,URL...]", "http://127.0.0.1:9901", "Admin listener: /healthz, /stats, /metrics"),
+        new("--connect-timeout", "Proxy:ConnectTimeoutSeconds", "SECONDS", "5", "Give up connecting to a backend after this long and try the next one"),
+        new("--response-timeout", "Proxy:ResponseTimeoutSeconds", "SECONDS", "100", "Answer 504 when a backend sends no response headers for this long"),
+        new("--eject-seconds", "Proxy:EjectSeconds", "SECONDS", "10", "Keep a backend that refused a connection out of rotation for this long"),
+        new("--shutdown-timeout", "Proxy:ShutdownTimeoutSeconds", "SECONDS", "30", "On SIGTERM/Ctrl-C, wait this long for in-flight requests to finish"),
+    ];
+
+    public static bool WantsHelp(IReadOnlyList<string> args)
+    {
+        foreach (var arg in args)
+        {
+            if (arg is "--help" or "-h" or "-?")
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>Turns "--flag value" and "--flag=value" into configuration keys and values.</summary>
+    public static Dictionary<string, string?> Parse(IReadOnlyList<string> args)
+    {
+        var values = new Dictionary<string, string?>(StringComparer.OrdinalIgnoreCase);
+        for (var i = 0; i < args.Count; i++)
+        {
+            var arg = args[i];
+            var equals = arg.IndexOf('=', StringComparison.Ordinal);
+            var flag = equals > 0 ? arg[..equals] : arg;
+            var option = Find(flag) ?? throw new SettingsException($"unknown option '{arg}'; run 'rrproxy --help' for the list.");
+            string value;
+            if (equals > 0)
+            {
+                value = arg[(equals + 1)..];
+            }
+            else if (i + 1 < args.Count && !args[i + 1].StartsWith("--", StringComparison.Ordinal))
+            {
+                value = args[++i];
+            }
+            else
+            {
+                throw new SettingsException($"{option.Flag} needs a value: {option.Flag} {option.Value}.");
+            }
+
+            values[option.Key] = value;
+        }
+
+        return values;
+    }
+
+    public static string HelpText
+    {
+        get
+        {
+            var text = new System.Text.StringBuilder();
+            text.AppendLine("rrproxy - a round-robin HTTP reverse proxy");
+            text.AppendLine();
+            text.AppendLine("Usage: rrproxy --backends URL[,URL...] [options]");
+            text.AppendLine();
+            text.AppendLine("Options (each also settable as Proxy:<Key> in appsettings.json beside the binary,");
+            text.AppendLine("or as the environment variable Proxy__<Key>; flags win):");
+            foreach (var option in Options)
+            {
+                text.AppendLine(System.Globalization.CultureInfo.InvariantCulture, $"  {option.Flag} {option.Value}");
+                text.AppendLine(System.Globalization.CultureInfo.InvariantCulture, $"      {option.Help}. Default: {option.Default}. Key: {option.Key}");
+            }
+
+            text.AppendLine("  -h, --help");
+            text.AppendLine("      Print this text and exit.");
+            text.AppendLine();
+            text.AppendLine("Example: rrproxy --backends http://127.0.0.1:5001,http://127.0.0.1:5002 --urls http://0.0.0.0:8080");
+            return text.ToString();
+        }
+    }
+
+    private static Option? Find(string flag)
+    {
+        foreach (var option in Options)
+        {
+            if (option.Flag.Equals(flag, StringComparison.Ordinal))
+            {
+                return option;
+            }
+        }
+
+        return null;
+    }
+}

@@ -1,0 +1,162 @@
+using System.Globalization;
+using Microsoft.Extensions.Configuration;
+
+namespace RoundRobinLab.Proxy.Configuration;
+
+/// <summary>Everything the proxy needs to start, validated. Built once, read-only afterwards.</summary>
+internal sealed record ProxySettings
+{
+    public required IReadOnlyList<Uri> Backends { get; init; }
+
+    public IReadOnlyList<ListenAddress> Urls { get; init; } = [new("0.0.0.0", 8080)];
+
+    public IReadOnlyList<ListenAddress> AdminUrls { get; init; } = [new("127.0.0.1", 9901)];
+
+    public TimeSpan ConnectTimeout { get; init; } = TimeSpan.FromSeconds(5);
+
+    public TimeSpan ResponseTimeout { get; init; } = TimeSpan.FromSeconds(100);
+
+    public TimeSpan EjectDuration { get; init; } = TimeSpan.FromSeconds(10);
+
+    public TimeSpan ShutdownTimeout { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// Reads the settings from the command line, the environment and appsettings.json beside the
+    /// binary, in that order of precedence. Throws <see cref="SettingsException"/> on the first
+    /// setting that is wrong.
+    /// </summary>
+    public static ProxySettings Load(IReadOnlyList<string> args, string? appSettingsDirectory = null)
+    {
+        var overrides = CommandLine.Parse(args);
+        var configuration = new ConfigurationManager();
+        var appSettings = Path.Combine(appSettingsDirectory ?? AppContext.BaseDirectory, "appsettings.json");
+        try
+        {
+            configuration.AddJsonFile(appSettings, optional: true, reloadOnChange: false);
+        }
+        catch (InvalidDataException e)
+        {
+            throw new SettingsException($"{appSettings} is not valid JSON ({e.InnerException?.Message ?? e.Message}); fix or remove it.");
+        }
+
+        configuration.AddEnvironmentVariables();
+        configuration.AddInMemoryCollection(overrides);
+        return FromConfiguration(configuration.GetSection("Proxy"));
+    }
+
+    public static ProxySettings FromConfiguration(IConfigurationSection proxy)
+    {
+        var defaults = new ProxySettings { Backends = [] };
+        return new ProxySettings
+        {
+            Backends = ParseBackends(List(proxy, "Backends")),
+            Urls = ParseListen(proxy, "Urls", "--urls") ?? defaults.Urls,
+            AdminUrls = ParseListen(proxy, "AdminUrls", "--admin-urls") ?? defaults.AdminUrls,
+            ConnectTimeout = Seconds(proxy, "ConnectTimeoutSeconds", "--connect-timeout") ?? defaults.ConnectTimeout,
+            ResponseTimeout = Seconds(proxy, "ResponseTimeoutSeconds", "--response-timeout") ?? defaults.ResponseTimeout,
+            EjectDuration = Seconds(proxy, "EjectSeconds", "--eject-seconds") ?? defaults.EjectDuration,
+            ShutdownTimeout = Seconds(proxy, "ShutdownTimeoutSeconds", "--shutdown-timeout", allowZero: true) ?? defaults.ShutdownTimeout,
+        };
+    }
+
+    private static List<Uri> ParseBackends(List<string> values)
+    {
+        const string Setting = "--backends (Proxy:Backends)";
+        const string Example = "e.g. --backends http://127.0.0.1:5001,http://127.0.0.1:5002";
+        if (values.Count == 0)
+        {
+            throw new SettingsException($"{Setting} is required: name at least one backend, {Example}.");
+        }
+
+        var backends = new List<Uri>(values.Count);
+        foreach (var value in values)
+        {
+            if (!Uri.TryCreate(value, UriKind.Absolute, out var uri)
+                || (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps)
+                || string.IsNullOrEmpty(uri.Host))
+            {
+                throw new SettingsException($"{Setting}: '{value}' is not an absolute http:// or https:// URL; {Example}.");
+            }
+
+            if (uri.Query.Length > 0 || uri.Fragment.Length > 0 || uri.UserInfo.Length > 0)
+            {
+                throw new SettingsException($"{Setting}: '{value}' may have a path prefix but no query, fragment or user info; {Example}.");
+            }
+
+            // A trailing slash would double the slash that starts every forwarded path.
+            var normalized = new Uri(uri.GetLeftPart(UriPartial.Path).TrimEnd('/'), UriKind.Absolute);
+            if (backends.Contains(normalized))
+            {
+                throw new SettingsException($"{Setting}: '{value}' is listed twice; name each backend once.");
+            }
+
+            backends.Add(normalized);
+        }
+
+        return backends;
+    }
+
+    private static List<ListenAddress>? ParseListen(IConfigurationSection proxy, string key, string flag)
+    {
+        var values = List(proxy, key);
+        if (values.Count == 0)
+        {
+            return null;
+        }
+
+        var addresses = new List<ListenAddress>(values.Count);
+        foreach (var value in values)
+        {
+            addresses.Add(ListenAddress.Parse(value, $"{flag} (Proxy:{key})"));
+        }
+
+        return addresses;
+    }
+
+    private static TimeSpan? Seconds(IConfigurationSection proxy, string key, string flag, bool allowZero = false)
+    {
+        var value = proxy[key];
+        if (string.IsNullOrWhiteSpace(value))
+        {
+            return null;
+        }
+
+        if (!double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out var seconds)
+            || double.IsNaN(seconds) || seconds < 0 || (seconds == 0 && !allowZero) || seconds > 86_400)
+        {
+            var range = allowZero ? "0 or more" : "more than 0";
+            throw new SettingsException($"{flag} (Proxy:{key}): '{value}' is not a number of seconds ({range}, at most 86400), e.g. {flag} 5.");
+        }
+
+        return TimeSpan.FromSeconds(seconds);
+    }
+
+    /// <summary>
+    /// A list setting is either one comma-separated value (a flag, Proxy__Backends) or an array
+    /// (appsettings.json, Proxy__Backends__0); the single value wins when both are given.
+    /// </summary>
+    private static List<string> List(IConfigurationSection proxy, string key)
+    {
+        var list = new List<string>();
+        var section = proxy.GetSection(key);
+        if (!string.IsNullOrWhiteSpace(section.Value))
+        {
+            foreach (var item in section.Value.Split([',', ';'], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+            {
+                list.Add(item);
+            }
+
+            return list;
+        }
+
+        foreach (var child in section.GetChildren())
+        {
+            if (!string.IsNullOrWhiteSpace(child.Value))
+            {
+                list.Add(child.Value.Trim());
+            }
+        }
+
+        return list;
+    }
+}

@@ -1,0 +1,23 @@
+using System.Net;
+
+namespace RoundRobinLab.Proxy.Forwarding;
+
+/// <summary>The one HTTP client every forwarded request shares, set up for proxying.</summary>
+internal static class UpstreamClient
+{
+    public static HttpMessageInvoker Create(TimeSpan connectTimeout) => new(new SocketsHttpHandler
+    {
+        // A proxy passes responses through as they are: no redirects followed, no decompression,
+        // no cookie jar, and no system proxy between us and our own backends.
+        UseProxy = false,
+        AllowAutoRedirect = false,
+        AutomaticDecompression = DecompressionMethods.None,
+        UseCookies = false,
+        ConnectTimeout = connectTimeout,
+        // Forwarding is faithful: no traceparent header injected into requests.
+        ActivityHeadersPropagator = null,
+        PooledConnectionIdleTimeout = TimeSpan.FromSeconds(60),
+        // Backends may set many cookies; allow as much response header as Kestrel allows request header.
+        MaxResponseHeadersLength = 64,
+    }, disposeHandler: true);
+}

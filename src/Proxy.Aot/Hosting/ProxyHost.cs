@@ -1,0 +1,151 @@
+using System.Net;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using RoundRobinLab.Proxy.Admin;
+using RoundRobinLab.Proxy.Balancing;
+using RoundRobinLab.Proxy.Configuration;
+using RoundRobinLab.Proxy.Forwarding;
+
+namespace RoundRobinLab.Proxy.Hosting;
+
+/// <summary>
+/// The running proxy: one Kestrel host for proxied traffic and one for the admin endpoints.
+/// Two hosts rather than two listeners on one, so that no request on the proxied port can ever
+/// be routed to an admin endpoint, whatever its Host header or path says.
+/// </summary>
+internal sealed partial class ProxyHost : IAsyncDisposable
+{
+    private readonly WebApplication _proxy;
+    private readonly WebApplication _admin;
+    private readonly HttpMessageInvoker _client;
+    private readonly ProxySettings _settings;
+    private readonly ILogger _logger;
+
+    private ProxyHost(ProxySettings settings, Action<ILoggingBuilder>? configureLogging, TimeProvider time)
+    {
+        _settings = settings;
+        _proxy = CreateApp(settings.Urls, settings, configureLogging);
+        _admin = CreateApp(settings.AdminUrls, settings, configureLogging);
+        var loggers = _proxy.Services.GetRequiredService<ILoggerFactory>();
+        _logger = loggers.CreateLogger("RoundRobinLab.Proxy");
+        _client = UpstreamClient.Create(settings.ConnectTimeout);
+        Pool = new BackendPool(settings.Backends, settings.EjectDuration, time, loggers.CreateLogger<BackendPool>());
+        var forwarder = new Forwarder(Pool, _client, settings.ResponseTimeout, loggers.CreateLogger<Forwarder>());
+        _proxy.Run(forwarder.ForwardAsync);
+        _admin.MapAdmin(Pool);
+    }
+
+    public BackendPool Pool { get; }
+
+    /// <summary>Where proxied traffic is accepted, with real ports once started.</summary>
+    public IReadOnlyList<string> ProxyUrls => [.. _proxy.Urls];
+
+    public IReadOnlyList<string> AdminUrls => [.. _admin.Urls];
+
+    public static ProxyHost Create(ProxySettings settings, Action<ILoggingBuilder>? configureLogging = null, TimeProvider? time = null) =>
+        new(settings, configureLogging, time ?? TimeProvider.System);
+
+    /// <summary>Binds both listeners; throws IOException when an address cannot be bound.</summary>
+    public async Task StartAsync(CancellationToken cancellationToken = default)
+    {
+        await _admin.StartAsync(cancellationToken);
+        await _proxy.StartAsync(cancellationToken);
+        var urls = string.Join(", ", ProxyUrls);
+        var adminUrls = string.Join(", ", AdminUrls);
+        var backends = string.Join(", ", Pool.All);
+        Started(_logger, urls, adminUrls, Pool.All.Count, backends,
+            _settings.ConnectTimeout.TotalSeconds, _settings.ResponseTimeout.TotalSeconds, _settings.EjectDuration.TotalSeconds);
+    }
+
+    /// <summary>Serves until SIGTERM or Ctrl-C, then lets in-flight requests finish (bounded by the shutdown timeout).</summary>
+    public async Task RunAsync()
+    {
+        await StartAsync();
+        await _proxy.WaitForShutdownAsync();
+        await _admin.StopAsync();
+    }
+
+    public async Task StopAsync()
+    {
+        await _proxy.StopAsync();
+        await _admin.StopAsync();
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _proxy.DisposeAsync();
+        await _admin.DisposeAsync();
+        _client.Dispose();
+        Pool.Dispose();
+    }
+
+    private static WebApplication CreateApp(IReadOnlyList<ListenAddress> urls, ProxySettings settings, Action<ILoggingBuilder>? configureLogging)
+    {
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions
+        {
+            // appsettings.json beside the binary, wherever it is started from; flags are ours to parse.
+            ContentRootPath = AppContext.BaseDirectory,
+            Args = [],
+        });
+
+        builder.Logging.ClearProviders();
+        builder.Logging.AddSimpleConsole(console =>
+        {
+            console.SingleLine = true;
+            console.UseUtcTimestamp = true;
+            console.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ ";
+        });
+        builder.Logging.AddFilter("Microsoft", LogLevel.Warning);
+        configureLogging?.Invoke(builder.Logging);
+
+        builder.Services.Configure<HostOptions>(host => host.ShutdownTimeout = settings.ShutdownTimeout);
+        builder.WebHost.ConfigureKestrel(kestrel =>
+        {
+            // The backend's Server header passes through; Kestrel's own would be a second one.
+            kestrel.AddServerHeader = false;
+            // Bodies are streamed, never buffered, so there is no reason to cap their size here.
+            kestrel.Limits.MaxRequestBodySize = null;
+            foreach (var url in urls)
+            {
+                Listen(kestrel, url);
+            }
+        });
+
+        return builder.Build();
+    }
+
+    private static void Listen(KestrelServerOptions kestrel, ListenAddress url)
+    {
+        if (url.Host == "0.0.0.0")
+        {
+            kestrel.Listen(IPAddress.Any, url.Port);
+        }
+        else if (url.IsAnyHost)
+        {
+            kestrel.ListenAnyIP(url.Port);
+        }
+        else if (url.IsLocalhost)
+        {
+            // Kestrel cannot pick a free port for "localhost" (two addresses); loopback v4 can.
+            if (url.Port == 0)
+            {
+                kestrel.Listen(IPAddress.Loopback, 0);
+            }
+            else
+            {
+                kestrel.ListenLocalhost(url.Port);
+            }
+        }
+        else
+        {
+            kestrel.Listen(url.Address!, url.Port);
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "rrproxy listening on {Urls} (admin {AdminUrls}); round robin over {Count} backends: {Backends}; connect timeout {ConnectSeconds}s, response timeout {ResponseSeconds}s, ejection {EjectSeconds}s")]
+    private static partial void Started(ILogger logger, string urls, string adminUrls, int count, string backends, double connectSeconds, double responseSeconds, double ejectSeconds);
+}

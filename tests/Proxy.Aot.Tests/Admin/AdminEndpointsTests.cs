@@ -1,0 +1,67 @@
+using System.Net;
+using System.Text.Json;
+using RoundRobinLab.Proxy.Tests.Support;
+
+namespace RoundRobinLab.Proxy.Tests.Admin;
+
+public sealed class AdminEndpointsTests
+{
+    [Fact]
+    public async Task Stats_ReportsEveryBackendWithItsCounts()
+    {
+        await using var backend = await TestBackend.StartAsync("b1");
+        await using var other = await TestBackend.StartAsync("b2");
+        await using var proxy = await ProxyUnderTest.StartAsync([backend.Address, other.Address]);
+        for (var i = 0; i < 5; i++)
+        {
+            await proxy.Client.GetStringAsync("/");
+        }
+
+        using var stats = JsonDocument.Parse(await proxy.Admin.GetStringAsync("/stats"));
+
+        stats.RootElement.GetProperty("healthy").GetInt32().ShouldBe(2);
+        var backends = stats.RootElement.GetProperty("backends").EnumerateArray().ToArray();
+        backends.Select(b => b.GetProperty("address").GetString()).ShouldBe([backend.Address.AbsoluteUri.TrimEnd('/'), other.Address.AbsoluteUri.TrimEnd('/')]);
+        backends.Select(b => b.GetProperty("requests").GetInt64()).ShouldBe([3L, 2L]);
+        backends.ShouldAllBe(b => b.GetProperty("healthy").GetBoolean() && b.GetProperty("failures").GetInt64() == 0 && b.GetProperty("inFlight").GetInt64() == 0);
+    }
+
+    [Fact]
+    public async Task Metrics_AreInPrometheusTextFormat()
+    {
+        await using var backend = await TestBackend.StartAsync("b1");
+        await using var proxy = await ProxyUnderTest.StartAsync([backend.Address]);
+        await proxy.Client.GetStringAsync("/");
+
+        using var response = await proxy.Admin.GetAsync("/metrics");
+        var text = await response.Content.ReadAsStringAsync();
+
+        response.Content.Headers.ContentType!.ToString().ShouldStartWith("text/plain; version=0.0.4");
+        var label = $"{{backend=\"{backend.Address.AbsoluteUri.TrimEnd('/')}\"}}";
+        text.ShouldContain("# TYPE rrproxy_backend_requests_total counter\n");
+        text.ShouldContain($"rrproxy_backend_requests_total{label} 1\n");
+        text.ShouldContain($"rrproxy_backend_healthy{label} 1\n");
+        text.ShouldContain($"rrproxy_backend_in_flight{label} 0\n");
+    }
+
+    [Fact]
+    public async Task Healthz_Is200WhileABackendIsInRotation_And503WithoutOne()
+    {
+        await using var backend = await TestBackend.StartAsync("b1");
+        await using var proxy = await ProxyUnderTest.StartAsync([backend.Address]);
+
+        (await proxy.Admin.GetAsync("/healthz")).StatusCode.ShouldBe(HttpStatusCode.OK);
+        proxy.Host.Pool.Eject(proxy.Host.Pool.All[0], "test");
+        (await proxy.Admin.GetAsync("/healthz")).StatusCode.ShouldBe(HttpStatusCode.ServiceUnavailable);
+    }
+
+    [Fact]
+    public async Task AdminPaths_OnTheProxiedPort_AreForwardedNotServed()
+    {
+        await using var backend = await TestBackend.StartAsync("b1");
+        await using var proxy = await ProxyUnderTest.StartAsync([backend.Address]);
+
+        (await proxy.Client.GetStringAsync("/stats")).ShouldBe("b1");
+        backend.Received.Single().RawTarget.ShouldBe("/stats");
+    }
+}

@@ -1,0 +1,172 @@
+using RoundRobinLab.Proxy.Configuration;
+
+namespace RoundRobinLab.Proxy.Tests.Configuration;
+
+// One class, so that the tests that set environment variables never run beside each other.
+public sealed class ProxySettingsTests : IDisposable
+{
+    private readonly string _emptyDirectory = Directory.CreateTempSubdirectory("rrproxy-settings-").FullName;
+
+    public void Dispose() => Directory.Delete(_emptyDirectory, recursive: true);
+
+    private ProxySettings Load(params string[] args) => ProxySettings.Load(args, _emptyDirectory);
+
+    [Fact]
+    public void Load_WithoutBackends_NamesTheSettingAndTheFix()
+    {
+        var error = Should.Throw<SettingsException>(() => Load());
+
+        error.Message.ShouldContain("--backends");
+        error.Message.ShouldContain("e.g. --backends http://");
+        error.Message.ShouldNotContain("\n");
+    }
+
+    [Fact]
+    public void Load_BackendList_KeepsOrderAndDropsTrailingSlash()
+    {
+        var settings = Load("--backends", "http://127.0.0.1:5001/, http://127.0.0.1:5002/api/");
+
+        settings.Backends.Select(b => b.AbsoluteUri).ShouldBe(["http://127.0.0.1:5001/", "http://127.0.0.1:5002/api"]);
+    }
+
+    [Fact]
+    public void Load_OnlyBackends_GivesTheDocumentedDefaults()
+    {
+        var settings = Load("--backends=http://127.0.0.1:5001");
+
+        settings.Urls.ShouldBe([new ListenAddress("0.0.0.0", 8080)]);
+        settings.AdminUrls.ShouldBe([new ListenAddress("127.0.0.1", 9901)]);
+        settings.ConnectTimeout.ShouldBe(TimeSpan.FromSeconds(5));
+        settings.ResponseTimeout.ShouldBe(TimeSpan.FromSeconds(100));
+        settings.EjectDuration.ShouldBe(TimeSpan.FromSeconds(10));
+    }
+
+    [Fact]
+    public void Load_AllFlags_AreApplied()
+    {
+        var settings = Load("--backends", "http://127.0.0.1:5001", "--urls", "http://127.0.0.1:0", "--admin-urls", "http://localhost:9999",
+            "--connect-timeout", "0.5", "--response-timeout", "2", "--eject-seconds", "3", "--shutdown-timeout", "0");
+
+        settings.Urls.ShouldBe([new ListenAddress("127.0.0.1", 0)]);
+        settings.AdminUrls.ShouldBe([new ListenAddress("localhost", 9999)]);
+        settings.ConnectTimeout.ShouldBe(TimeSpan.FromMilliseconds(500));
+        settings.ResponseTimeout.ShouldBe(TimeSpan.FromSeconds(2));
+        settings.EjectDuration.ShouldBe(TimeSpan.FromSeconds(3));
+        settings.ShutdownTimeout.ShouldBe(TimeSpan.Zero);
+    }
+
+    [Theory]
+    [InlineData("localhost:5001")]
+    [InlineData("ftp://127.0.0.1:5001")]
+    [InlineData("http://127.0.0.1:5001/?q=1")]
+    [InlineData("not a url")]
+    public void Load_InvalidBackend_NamesTheValue(string backend)
+    {
+        var error = Should.Throw<SettingsException>(() => Load("--backends", backend));
+
+        error.Message.ShouldContain("--backends (Proxy:Backends)");
+        error.Message.ShouldContain(backend);
+    }
+
+    [Fact]
+    public void Load_SameBackendTwice_IsRefused()
+    {
+        var error = Should.Throw<SettingsException>(() => Load("--backends", "http://127.0.0.1:5001,http://127.0.0.1:5001/"));
+
+        error.Message.ShouldContain("listed twice");
+    }
+
+    [Theory]
+    [InlineData("--connect-timeout", "0")]
+    [InlineData("--connect-timeout", "-1")]
+    [InlineData("--response-timeout", "soon")]
+    [InlineData("--eject-seconds", "NaN")]
+    public void Load_BadSeconds_NamesTheFlag(string flag, string value)
+    {
+        var error = Should.Throw<SettingsException>(() => Load("--backends", "http://127.0.0.1:5001", flag, value));
+
+        error.Message.ShouldStartWith(flag);
+        error.Message.ShouldContain($"'{value}'");
+    }
+
+    [Theory]
+    [InlineData("https://0.0.0.0:8443", "https")]
+    [InlineData("http://0.0.0.0", "port")]
+    [InlineData("http://example.com:80", "IP address")]
+    [InlineData("0.0.0.0:8080", "http://")]
+    public void Load_BadListenUrl_SaysWhatIsWrong(string url, string expected)
+    {
+        var error = Should.Throw<SettingsException>(() => Load("--backends", "http://127.0.0.1:5001", "--urls", url));
+
+        error.Message.ShouldStartWith("--urls (Proxy:Urls)");
+        error.Message.ShouldContain(expected);
+    }
+
+    [Fact]
+    public void Load_UnknownOption_PointsToHelp()
+    {
+        var error = Should.Throw<SettingsException>(() => Load("--backend", "http://127.0.0.1:5001"));
+
+        error.Message.ShouldContain("unknown option '--backend'");
+        error.Message.ShouldContain("--help");
+    }
+
+    [Fact]
+    public void Load_FlagWithoutValue_SaysWhatItNeeds()
+    {
+        var error = Should.Throw<SettingsException>(() => Load("--backends"));
+
+        error.Message.ShouldBe("--backends needs a value: --backends URL[,URL...].");
+    }
+
+    [Fact]
+    public void Load_AppSettingsBesideTheBinary_IsRead_AndFlagsWin()
+    {
+        File.WriteAllText(Path.Combine(_emptyDirectory, "appsettings.json"),
+            """{ "Proxy": { "Backends": [ "http://127.0.0.1:6001", "http://127.0.0.1:6002" ], "EjectSeconds": 7, "ConnectTimeoutSeconds": 9 } }""");
+
+        var settings = Load("--eject-seconds", "2");
+
+        settings.Backends.Count.ShouldBe(2);
+        settings.EjectDuration.ShouldBe(TimeSpan.FromSeconds(2));
+        settings.ConnectTimeout.ShouldBe(TimeSpan.FromSeconds(9));
+    }
+
+    [Fact]
+    public void Load_BrokenAppSettings_IsOneClearLine()
+    {
+        File.WriteAllText(Path.Combine(_emptyDirectory, "appsettings.json"), "{ \"Proxy\": ");
+
+        var error = Should.Throw<SettingsException>(() => Load("--backends", "http://127.0.0.1:5001"));
+
+        error.Message.ShouldContain("appsettings.json is not valid JSON");
+    }
+
+    [Fact]
+    public void Load_EnvironmentVariables_SetBackendsByIndex()
+    {
+        Environment.SetEnvironmentVariable("Proxy__Backends__0", "http://127.0.0.1:7001");
+        Environment.SetEnvironmentVariable("Proxy__Backends__1", "http://127.0.0.1:7002");
+        try
+        {
+            var settings = Load();
+
+            settings.Backends.Select(b => b.Port).ShouldBe([7001, 7002]);
+        }
+        finally
+        {
+            Environment.SetEnvironmentVariable("Proxy__Backends__0", null);
+            Environment.SetEnvironmentVariable("Proxy__Backends__1", null);
+        }
+    }
+
+    [Fact]
+    public void HelpText_ListsEveryOptionWithItsDefault()
+    {
+        foreach (var option in CommandLine.Options)
+        {
+            CommandLine.HelpText.ShouldContain(option.Flag);
+            CommandLine.HelpText.ShouldContain($"Default: {option.Default}");
+        }
+    }
+}
