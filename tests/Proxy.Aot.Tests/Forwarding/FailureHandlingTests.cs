@@ -50,6 +50,52 @@ public sealed class FailureHandlingTests
     }
 
     [Fact]
+    public async Task Forward_ConnectTimeout_RetriesOnTheNextBackend_AndEjects()
+    {
+        await using var live = await TestBackend.StartAsync("live");
+        // A listener that never accepts: once its small backlog is full, further SYNs go
+        // unanswered and a connect hangs, as with a host that has vanished.
+        using var blackhole = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        blackhole.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        blackhole.Listen(0);
+        var blackholeEndpoint = (IPEndPoint)blackhole.LocalEndPoint!;
+        var fillers = new List<Socket>();
+        try
+        {
+            for (var i = 0; i < 8; i++)
+            {
+                var filler = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+                fillers.Add(filler);
+                using var attempt = new CancellationTokenSource(TimeSpan.FromMilliseconds(200));
+                try
+                {
+                    await filler.ConnectAsync(blackholeEndpoint, attempt.Token);
+                }
+                catch (OperationCanceledException)
+                {
+                    break;
+                }
+            }
+
+            await using var proxy = await ProxyUnderTest.StartAsync(
+                [new Uri($"http://127.0.0.1:{blackholeEndpoint.Port}"), live.Address],
+                s => s with { ConnectTimeout = TimeSpan.FromMilliseconds(300) });
+
+            using var response = await proxy.Client.PostAsync("/after-timeout", new StringContent("once"));
+
+            response.StatusCode.ShouldBe(HttpStatusCode.OK);
+            (await response.Content.ReadAsStringAsync()).ShouldBe("live");
+            proxy.Host.Pool.All[0].Healthy.ShouldBeFalse();
+            proxy.Logs.Entries.ShouldContain(e => e.Message.Contains("ejected") && e.Message.Contains("ConnectTimeout"));
+            live.Received.Single().BodyLength.ShouldBe(4);
+        }
+        finally
+        {
+            fillers.ForEach(f => f.Dispose());
+        }
+    }
+
+    [Fact]
     public async Task Forward_EjectedBackendRecovers_IsReadmittedAfterTheCoolDown()
     {
         var time = new FakeTimeProvider();

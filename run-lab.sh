@@ -1,0 +1,195 @@
+#!/usr/bin/env bash
+# Round-Robin Lab: build, test and run experiments on the round-robin proxy.
+# Run ./run-lab.sh --help for the subcommands.
+set -euo pipefail
+
+LAB_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+cd "$LAB_ROOT"
+
+# Ports and folders; every one can be changed from the environment.
+PROXY_PORT="${PROXY_PORT:-8080}"
+ADMIN_PORT="${ADMIN_PORT:-9901}"
+BACKEND_BASE_PORT="${BACKEND_BASE_PORT:-5001}"
+RESULTS_DIR="${RESULTS_DIR:-$LAB_ROOT/results}"
+ARTIFACTS_DIR="$LAB_ROOT/artifacts"
+PROXY_DIR="$ARTIFACTS_DIR/proxy"
+PROXY_BIN="$PROXY_DIR/rrproxy"
+
+export DOTNET_NOLOGO=1 DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
+
+usage() {
+  cat <<'EOF'
+Usage: ./run-lab.sh [SUBCOMMAND]
+
+Subcommands:
+  (none)      Build what is needed and run the default end-to-end experiment.
+  test        Unit and integration tests, a Native AOT publish of the proxy (zero
+              warnings), and smoke tests of the published binary against real
+              loopback backends. Ends with one line: "N passed, M failed".
+  publish     Native AOT publish of the proxy to artifacts/proxy/rrproxy (reused
+              while its sources are unchanged).
+  -h, --help  This text.
+
+Environment:
+  PROXY_PORT (8080), ADMIN_PORT (9901), BACKEND_BASE_PORT (5001), RESULTS_DIR (./results)
+
+Needs the .NET 10 SDK, and clang with zlib headers for the Native AOT publish; when
+they are missing and apt-get can install them, this script does.
+EOF
+}
+
+log() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
+die() { printf 'run-lab: %s\n' "$*" >&2; exit 1; }
+
+# Every background process this script starts is registered here and ended on exit,
+# on success, failure and Ctrl-C alike.
+CHILD_PIDS=()
+cleanup() {
+  local pid
+  for pid in "${CHILD_PIDS[@]:-}"; do
+    [[ -n "$pid" ]] && kill "$pid" 2>/dev/null || true
+  done
+  for pid in "${CHILD_PIDS[@]:-}"; do
+    [[ -n "$pid" ]] && wait "$pid" 2>/dev/null || true
+  done
+  # MSBuild and the compiler server outlive a build unless told to stop.
+  if command -v dotnet >/dev/null 2>&1; then
+    dotnet build-server shutdown >/dev/null 2>&1 || true
+  fi
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+apt_install() {
+  if [[ $(id -u) -eq 0 ]] && command -v apt-get >/dev/null 2>&1; then
+    log "Installing $* with apt-get"
+    DEBIAN_FRONTEND=noninteractive apt-get update -qq >/dev/null
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null
+  else
+    return 1
+  fi
+}
+
+require_dotnet() {
+  command -v dotnet >/dev/null 2>&1 \
+    || die "the .NET SDK is missing: install .NET SDK 10 (https://dot.net, or 'apt-get install dotnet-sdk-10.0' where Microsoft's feed is set up)."
+  local major
+  major=$(dotnet --version 2>/dev/null | cut -d. -f1)
+  [[ "${major:-0}" -ge 10 ]] || die "the .NET SDK is $(dotnet --version 2>/dev/null || echo unknown); the lab needs SDK 10 or newer."
+}
+
+require_aot_toolchain() {
+  local missing=()
+  command -v clang >/dev/null 2>&1 || missing+=(clang)
+  [[ -f /usr/include/zlib.h ]] || missing+=(zlib1g-dev)
+  if [[ ${#missing[@]} -gt 0 ]]; then
+    apt_install "${missing[@]}" \
+      || die "Native AOT needs ${missing[*]}: run 'sudo apt-get install ${missing[*]}' (Debian/Ubuntu) and try again."
+  fi
+}
+
+# Hash of everything the proxy binary is built from, to reuse a publish while it is unchanged.
+proxy_source_hash() {
+  find src/Proxy.Aot -type f \( -name '*.cs' -o -name '*.csproj' -o -name '*.json' \) -not -path '*/bin/*' -not -path '*/obj/*' -print0 \
+    | sort -z | xargs -0 cat Directory.Build.props Directory.Packages.props global.json | sha256sum | cut -d' ' -f1
+}
+
+# Publishes the proxy with Native AOT. Fails when the publish fails or prints any warning.
+publish_proxy() {
+  require_dotnet
+  require_aot_toolchain
+  local hash
+  hash=$(proxy_source_hash)
+  if [[ -x "$PROXY_BIN" && -f "$PROXY_DIR/.source-hash" && "$(cat "$PROXY_DIR/.source-hash")" == "$hash" ]]; then
+    log "Native AOT proxy is up to date ($PROXY_BIN)"
+    return 0
+  fi
+  log "Publishing the proxy with Native AOT"
+  mkdir -p "$ARTIFACTS_DIR"
+  local publish_log="$ARTIFACTS_DIR/publish.log"
+  rm -rf "$PROXY_DIR"
+  if ! dotnet publish src/Proxy.Aot -c Release -r linux-x64 -o "$PROXY_DIR" >"$publish_log" 2>&1; then
+    tail -n 30 "$publish_log" >&2
+    echo "run-lab: the Native AOT publish failed; the whole log is in $publish_log" >&2
+    return 1
+  fi
+  # -warnaserror would stop at the first warning; counting shows them all.
+  local warnings
+  warnings=$(grep -E ': warning [A-Z]+[0-9]+' "$publish_log" | sort -u || true)
+  if [[ -n "$warnings" ]]; then
+    echo "$warnings" >&2
+    echo "run-lab: the Native AOT publish printed $(wc -l <<<"$warnings") warning(s); the standard is zero." >&2
+    return 1
+  fi
+  echo "$hash" >"$PROXY_DIR/.source-hash"
+  log "Published $PROXY_BIN ($(du -h "$PROXY_BIN" | cut -f1))"
+}
+
+# Test totals across the steps of `test`.
+PASSED=0
+FAILED=0
+
+# Runs `dotnet test` with the given arguments and adds its counts to the totals. A run that
+# ends without a summary line (it did not build, or crashed) counts as one failure.
+run_dotnet_test() {
+  local label=$1
+  shift
+  local out="$RESULTS_DIR/test-$label.log"
+  log "Tests: $label"
+  set +e
+  dotnet test Lab.sln -c Release --no-build "$@" 2>&1 | tee "$out" | grep -E '^\s+(Failed|Skipped) |^(Passed|Failed|Skipped)!|error' >&2
+  set -e
+  local summary passed failed
+  summary=$(grep -E '^(Passed|Failed|Skipped)! +- Failed: +[0-9]+, Passed: +[0-9]+' "$out" || true)
+  if [[ -z "$summary" ]]; then
+    echo "run-lab: '$label' ended without a test summary; see $out" >&2
+    FAILED=$((FAILED + 1))
+    return
+  fi
+  passed=$(sed -E 's/.*Passed: +([0-9]+).*/\1/' <<<"$summary" | awk '{ s += $1 } END { print s + 0 }')
+  failed=$(sed -E 's/.*Failed: +([0-9]+), Passed.*/\1/' <<<"$summary" | awk '{ s += $1 } END { print s + 0 }')
+  PASSED=$((PASSED + passed))
+  FAILED=$((FAILED + failed))
+}
+
+# One check outside dotnet test (the AOT publish), counted like a test.
+count_check() {
+  if "$@"; then PASSED=$((PASSED + 1)); else FAILED=$((FAILED + 1)); return 1; fi
+}
+
+cmd_test() {
+  require_dotnet
+  mkdir -p "$RESULTS_DIR"
+  log "Building Lab.sln (Release)"
+  if dotnet build Lab.sln -c Release >"$RESULTS_DIR/build.log" 2>&1; then
+    run_dotnet_test unit --filter 'Category!=Smoke'
+    if count_check publish_proxy; then
+      LAB_PROXY_BINARY="$PROXY_BIN" run_dotnet_test smoke --filter 'Category=Smoke'
+    fi
+  else
+    grep -E ': (error|warning) ' "$RESULTS_DIR/build.log" | sort -u >&2 || tail -n 30 "$RESULTS_DIR/build.log" >&2
+    echo "run-lab: the build failed; see $RESULTS_DIR/build.log" >&2
+    FAILED=$((FAILED + 1))
+  fi
+  echo "$PASSED passed, $FAILED failed"
+  [[ $FAILED -eq 0 && $PASSED -gt 0 ]]
+}
+
+cmd_experiment() {
+  publish_proxy
+  log "The default end-to-end experiment arrives with the backend fleet (sim/Backends)."
+  log "Until then, try the proxy: $PROXY_BIN --backends http://127.0.0.1:${BACKEND_BASE_PORT} --urls http://127.0.0.1:${PROXY_PORT}"
+}
+
+main() {
+  case "${1:-}" in
+    -h|--help|help) usage ;;
+    "") cmd_experiment ;;
+    test) cmd_test ;;
+    publish) publish_proxy ;;
+    *) usage >&2; die "unknown subcommand '$1'" ;;
+  esac
+}
+
+main "$@"

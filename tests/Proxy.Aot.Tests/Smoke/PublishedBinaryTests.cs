@@ -1,0 +1,210 @@
+using System.Net;
+using System.Net.Sockets;
+using System.Text.Json;
+using Microsoft.AspNetCore.Http;
+using RoundRobinLab.Proxy.Tests.Support;
+
+namespace RoundRobinLab.Proxy.Tests.Smoke;
+
+/// <summary>
+/// The published Native AOT binary against real loopback backends. ./run-lab.sh test publishes it
+/// and sets LAB_PROXY_BINARY; a plain `dotnet test` reports these as skipped, never as passed.
+/// </summary>
+[Trait("Category", "Smoke")]
+public sealed class PublishedBinaryTests
+{
+    private static readonly HttpClient s_client = new(new SocketsHttpHandler { UseProxy = false }) { Timeout = TimeSpan.FromSeconds(30) };
+
+    private static void RequireBinary() =>
+        Skip.If(ProxyProcess.Binary is null, "LAB_PROXY_BINARY is not set; ./run-lab.sh test publishes the binary and runs these.");
+
+    [SkippableFact]
+    public async Task Binary_Help_ListsTheOptionsAndExits0()
+    {
+        RequireBinary();
+        await using var process = ProxyProcess.Run("--help");
+
+        (await process.WaitForExitAsync(TimeSpan.FromSeconds(10))).ShouldBe(0);
+        var help = string.Join("\n", process.Output);
+        foreach (var flag in new[] { "--backends", "--urls", "--admin-urls", "--connect-timeout", "--response-timeout", "--eject-seconds" })
+        {
+            help.ShouldContain(flag);
+        }
+    }
+
+    [SkippableTheory]
+    [InlineData(new string[0], "--backends (Proxy:Backends) is required")]
+    [InlineData(new[] { "--backends", "localhost:5001" }, "is not an absolute http:// or https:// URL")]
+    [InlineData(new[] { "--backends", "http://127.0.0.1:5001", "--connect-timeout", "x" }, "--connect-timeout (Proxy:ConnectTimeoutSeconds): 'x'")]
+    public async Task Binary_BadSetting_ExitsWithOneLineNamingIt(string[] args, string expected)
+    {
+        RequireBinary();
+        await using var process = ProxyProcess.Run(args);
+
+        (await process.WaitForExitAsync(TimeSpan.FromSeconds(10))).ShouldBe(2);
+        process.Errors.Count.ShouldBe(1);
+        process.Errors.Single().ShouldStartWith("rrproxy: ");
+        process.Errors.Single().ShouldContain(expected);
+    }
+
+    [SkippableFact]
+    public async Task Binary_PortInUse_ExitsWithOneLine()
+    {
+        RequireBinary();
+        using var occupier = new TcpListener(IPAddress.Loopback, 0);
+        occupier.Start();
+        var port = ((IPEndPoint)occupier.LocalEndpoint).Port;
+        await using var process = ProxyProcess.Run("--backends", "http://127.0.0.1:5001", "--urls", $"http://127.0.0.1:{port}", "--admin-urls", "http://127.0.0.1:0");
+
+        (await process.WaitForExitAsync(TimeSpan.FromSeconds(10))).ShouldBe(1);
+        process.Errors.ShouldContain(line => line.StartsWith("rrproxy: cannot listen:", StringComparison.Ordinal) && line.Contains(port.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+        process.Errors.ShouldNotContain(line => line.TrimStart().StartsWith("at ", StringComparison.Ordinal));
+    }
+
+    [SkippableFact]
+    public async Task Binary_SpreadsRequestsEvenly_AndReportsThemOnTheAdminPort()
+    {
+        RequireBinary();
+        var backends = await Task.WhenAll(Enumerable.Range(1, 3).Select(i => TestBackend.StartAsync($"b{i}")));
+        try
+        {
+            await using var proxy = await ProxyProcess.StartAsync(backends.Select(b => b.Address));
+
+            var answers = new System.Collections.Concurrent.ConcurrentBag<string>();
+            await Parallel.ForAsync(0, 90, new ParallelOptions { MaxDegreeOfParallelism = 8 }, async (_, ct) =>
+                answers.Add(await s_client.GetStringAsync(new Uri(proxy.ProxyAddress, "/smoke"), ct)));
+            using var stats = JsonDocument.Parse(await s_client.GetStringAsync(new Uri(proxy.AdminAddress, "/stats")));
+            var metrics = await s_client.GetStringAsync(new Uri(proxy.AdminAddress, "/metrics"));
+
+            answers.GroupBy(a => a).Select(g => g.Count()).ShouldBe([30, 30, 30]);
+            backends.ShouldAllBe(b => b.Received.Count == 30);
+            stats.RootElement.GetProperty("backends").EnumerateArray().Select(b => b.GetProperty("requests").GetInt64()).ShouldBe([30L, 30L, 30L]);
+            metrics.ShouldContain("rrproxy_backend_requests_total{backend=");
+            // One startup line and nothing per request.
+            proxy.Output.Count.ShouldBe(1);
+        }
+        finally
+        {
+            foreach (var backend in backends)
+            {
+                await backend.DisposeAsync();
+            }
+        }
+    }
+
+    [SkippableFact]
+    public async Task Binary_DeadBackend_IsSkippedAndEjectedWithAWarning()
+    {
+        RequireBinary();
+        await using var live = await TestBackend.StartAsync("live");
+        await using var dead = await TestBackend.StartAsync("dead");
+        var deadAddress = dead.Address;
+        await dead.StopAsync();
+        await using var proxy = await ProxyProcess.StartAsync([deadAddress, live.Address]);
+
+        for (var i = 0; i < 6; i++)
+        {
+            using var response = await s_client.PostAsync(new Uri(proxy.ProxyAddress, "/order"), new StringContent("x"));
+            response.StatusCode.ShouldBe(HttpStatusCode.OK);
+        }
+
+        live.Received.Count.ShouldBe(6);
+        proxy.Output.ShouldContain(line => line.Contains("warn:") && line.Contains($"Backend {deadAddress.AbsoluteUri.TrimEnd('/')} ejected"));
+    }
+
+    [SkippableFact]
+    public async Task Binary_SigTerm_LetsTheInFlightRequestFinishAndExits0()
+    {
+        RequireBinary();
+        var requestArrived = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        await using var slow = await TestBackend.StartAsync("slow", async context =>
+        {
+            requestArrived.SetResult();
+            await release.Task.WaitAsync(TimeSpan.FromSeconds(20));
+            await context.Response.WriteAsync("finished");
+        });
+        await using var proxy = await ProxyProcess.StartAsync([slow.Address]);
+
+        var inFlight = s_client.GetStringAsync(new Uri(proxy.ProxyAddress, "/slow"));
+        await requestArrived.Task.WaitAsync(TimeSpan.FromSeconds(10));
+        proxy.Terminate();
+        release.SetResult();
+
+        (await inFlight).ShouldBe("finished");
+        (await proxy.WaitForExitAsync(TimeSpan.FromSeconds(15))).ShouldBe(0);
+    }
+
+    [SkippableFact]
+    public async Task Binary_MultiGigabyteBodies_StreamBothWaysInFlatMemory()
+    {
+        RequireBinary();
+        const long Size = 2L * 1024 * 1024 * 1024;
+        await using var backend = await TestBackend.StartAsync("big", async context =>
+        {
+            if (HttpMethods.IsPost(context.Request.Method))
+            {
+                await context.Response.WriteAsync((await TestBackend.ReadBodyAsync(context)).ToString(System.Globalization.CultureInfo.InvariantCulture));
+                return;
+            }
+
+            context.Response.ContentLength = Size;
+            var chunk = new byte[64 * 1024];
+            for (long sent = 0; sent < Size; sent += chunk.Length)
+            {
+                await context.Response.Body.WriteAsync(chunk, context.RequestAborted);
+            }
+        });
+        await using var proxy = await ProxyProcess.StartAsync([backend.Address]);
+
+        using var upload = await s_client.PostAsync(new Uri(proxy.ProxyAddress, "/up"), new StreamContent(new ZeroStream(Size)));
+        (await upload.Content.ReadAsStringAsync()).ShouldBe(Size.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        using var download = await s_client.GetAsync(new Uri(proxy.ProxyAddress, "/down"), HttpCompletionOption.ResponseHeadersRead);
+        await using var body = await download.Content.ReadAsStreamAsync();
+        var buffer = new byte[256 * 1024];
+        long received = 0;
+        int read;
+        while ((read = await body.ReadAsync(buffer)) > 0)
+        {
+            received += read;
+        }
+
+        received.ShouldBe(Size);
+        // Peak resident memory over the whole run: buffering either body would need 2 GiB.
+        proxy.PeakResidentBytes().ShouldBeLessThan(200L * 1024 * 1024);
+    }
+
+    /// <summary>A readable stream of zeros of a given length, that holds none of them.</summary>
+    private sealed class ZeroStream(long length) : Stream
+    {
+        private long _position;
+
+        public override bool CanRead => true;
+
+        public override bool CanSeek => false;
+
+        public override bool CanWrite => false;
+
+        public override long Length => length;
+
+        public override long Position { get => _position; set => throw new NotSupportedException(); }
+
+        public override int Read(byte[] buffer, int offset, int count)
+        {
+            var n = (int)Math.Min(count, length - _position);
+            Array.Clear(buffer, offset, n);
+            _position += n;
+            return n;
+        }
+
+        public override void Flush()
+        {
+        }
+
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+
+        public override void SetLength(long value) => throw new NotSupportedException();
+
+        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+    }
+}

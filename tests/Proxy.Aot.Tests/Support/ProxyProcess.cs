@@ -1,0 +1,111 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Runtime.InteropServices;
+using System.Text.RegularExpressions;
+
+namespace RoundRobinLab.Proxy.Tests.Support;
+
+/// <summary>
+/// The published native binary as a child process: its output collected line by line, its
+/// addresses read from its startup line, and never left running after a test.
+/// </summary>
+internal sealed partial class ProxyProcess : IAsyncDisposable
+{
+    private readonly Process _process;
+    private readonly TaskCompletionSource<Match> _started = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    private ProxyProcess(string binary, IEnumerable<string> args)
+    {
+        var start = new ProcessStartInfo(binary)
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        foreach (var arg in args)
+        {
+            start.ArgumentList.Add(arg);
+        }
+
+        _process = new Process { StartInfo = start, EnableRaisingEvents = true };
+        _process.OutputDataReceived += (_, e) => OnLine(Output, e.Data);
+        _process.ErrorDataReceived += (_, e) => OnLine(Errors, e.Data);
+        _process.Exited += (_, _) => _started.TrySetException(new InvalidOperationException($"rrproxy exited with {_process.ExitCode}: {string.Join(" / ", Errors)}"));
+        _process.Start();
+        _process.BeginOutputReadLine();
+        _process.BeginErrorReadLine();
+    }
+
+    /// <summary>The binary under test, from LAB_PROXY_BINARY (set by ./run-lab.sh test after publishing).</summary>
+    public static string? Binary => Environment.GetEnvironmentVariable("LAB_PROXY_BINARY") is { Length: > 0 } path && File.Exists(path) ? path : null;
+
+    public ConcurrentQueue<string> Output { get; } = new();
+
+    public ConcurrentQueue<string> Errors { get; } = new();
+
+    public Uri ProxyAddress { get; private set; } = null!;
+
+    public Uri AdminAddress { get; private set; } = null!;
+
+    public static ProxyProcess Run(params string[] args) => new(Binary!, args);
+
+    /// <summary>Starts the binary on free loopback ports and waits for its startup line.</summary>
+    public static async Task<ProxyProcess> StartAsync(IEnumerable<Uri> backends, params string[] extra)
+    {
+        var process = new ProxyProcess(Binary!, ["--backends", string.Join(",", backends), "--urls", "http://127.0.0.1:0", "--admin-urls", "http://127.0.0.1:0", .. extra]);
+        var started = await process._started.Task.WaitAsync(TimeSpan.FromSeconds(20));
+        process.ProxyAddress = new Uri(started.Groups["urls"].Value);
+        process.AdminAddress = new Uri(started.Groups["admin"].Value);
+        return process;
+    }
+
+    public async Task<int> WaitForExitAsync(TimeSpan timeout)
+    {
+        await _process.WaitForExitAsync().WaitAsync(timeout);
+        return _process.ExitCode;
+    }
+
+    /// <summary>The process's peak resident set size so far (VmHWM), from /proc.</summary>
+    public long PeakResidentBytes()
+    {
+        var line = File.ReadLines($"/proc/{_process.Id}/status").Single(l => l.StartsWith("VmHWM:", StringComparison.Ordinal));
+        return long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], System.Globalization.CultureInfo.InvariantCulture) * 1024;
+    }
+
+    public void Terminate()
+    {
+        const int SigTerm = 15;
+        kill(_process.Id, SigTerm).ShouldBe(0);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (!_process.HasExited)
+        {
+            _process.Kill(entireProcessTree: true);
+            await _process.WaitForExitAsync();
+        }
+
+        _process.Dispose();
+    }
+
+    private void OnLine(ConcurrentQueue<string> lines, string? line)
+    {
+        if (line is null)
+        {
+            return;
+        }
+
+        lines.Enqueue(line);
+        if (StartupLine().Match(line) is { Success: true } match)
+        {
+            _started.TrySetResult(match);
+        }
+    }
+
+    [GeneratedRegex(@"rrproxy listening on (?<urls>http://\S+?) \(admin (?<admin>http://\S+?)\)")]
+    private static partial Regex StartupLine();
+
+    [DllImport("libc", SetLastError = true)]
+    private static extern int kill(int pid, int signal);
+}
