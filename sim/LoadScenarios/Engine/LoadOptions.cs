@@ -1,0 +1,29 @@
+namespace RoundRobinLab.Scenarios.Engine;
+
+/// <summary>Something a scenario does at a moment of its measured phase (take a backend down, ...).</summary>
+public sealed record TimedAction(TimeSpan At, string Label, Func<Task> Action);
+
+public sealed record LoadOptions
+{
+    public required Uri Target { get; init; }
+
+    public required LoadSimulation Simulation { get; init; }
+
+    /// <summary>Load at the simulation's starting level first, excluded from the results.</summary>
+    public TimeSpan WarmUp { get; init; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>A hard bound on requests sent, warm-up included, whatever the simulation asks.</summary>
+    public long MaxRequests { get; init; } = 2_000_000;
+
+    public RequestMix Requests { get; init; } = _ => RequestSpec.Get();
+
+    /// <summary>Close the connection after every request (Connection: close) instead of keeping it alive.</summary>
+    public bool NewConnectionPerRequest { get; init; }
+
+    public TimeSpan ClientTimeout { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>Open model: at most this many requests in flight; the rest wait, and their wait counts as latency.</summary>
+    public int MaxInFlight { get; init; } = 4096;
+
+    public IReadOnlyList<TimedAction> Actions { get; init; } = [];
+}

@@ -1,0 +1,71 @@
+using System.Text.Json;
+using RoundRobinLab.Backends.Fleet;
+
+namespace RoundRobinLab.Scenarios.Lab;
+
+/// <summary>
+/// A fleet of fake backends in this process and the native proxy in front of them, on loopback.
+/// Disposing stops both, whatever happened in between.
+/// </summary>
+public sealed class LabEnvironment : IAsyncDisposable
+{
+    private LabEnvironment(BackendFleet fleet, ProxyProcess proxy)
+    {
+        Fleet = fleet;
+        Proxy = proxy;
+    }
+
+    public BackendFleet Fleet { get; }
+
+    public ProxyProcess Proxy { get; }
+
+    public static async Task<LabEnvironment> StartAsync(LabSetup setup, LabPorts ports, string proxyBinary, string logFile)
+    {
+        var fleet = await BackendFleet.StartAsync(new FleetOptions
+        {
+            Count = setup.Backends,
+            BasePort = ports.BackendBasePort,
+            Mode = setup.Mode,
+            Profiles = setup.Profiles,
+        });
+        try
+        {
+            var proxy = await ProxyProcess.StartAsync(proxyBinary,
+            [
+                "--backends", string.Join(",", fleet.Urls.Select(u => u.ToString().TrimEnd('/'))),
+                "--urls", $"http://127.0.0.1:{ports.ProxyPort}",
+                "--admin-urls", $"http://127.0.0.1:{ports.AdminPort}",
+                .. setup.ProxyArgs,
+            ], logFile);
+            return new LabEnvironment(fleet, proxy);
+        }
+        catch
+        {
+            await fleet.DisposeAsync();
+            throw;
+        }
+    }
+
+    /// <summary>Requests the proxy sent to each backend (its /stats), by backend id.</summary>
+    public async Task<Dictionary<string, long>> ProxyCountsAsync()
+    {
+        using var client = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
+        using var stats = JsonDocument.Parse(await client.GetStringAsync(new Uri(Proxy.AdminAddress, "/stats")));
+        var byUrl = Fleet.Backends.ToDictionary(b => b.Url.ToString().TrimEnd('/'), b => b.Id);
+        return stats.RootElement.GetProperty("backends").EnumerateArray().ToDictionary(
+            b => byUrl.GetValueOrDefault(b.GetProperty("address").GetString()!, b.GetProperty("address").GetString()!),
+            b => b.GetProperty("requests").GetInt64());
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        try
+        {
+            await Proxy.DisposeAsync();
+        }
+        finally
+        {
+            await Fleet.DisposeAsync();
+        }
+    }
+}

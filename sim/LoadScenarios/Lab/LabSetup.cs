@@ -1,0 +1,20 @@
+using RoundRobinLab.Backends.Fleet;
+using RoundRobinLab.Backends.Profiles;
+
+namespace RoundRobinLab.Scenarios.Lab;
+
+/// <summary>Where things listen and which proxy binary runs; from the command line.</summary>
+public sealed record LabPorts(int ProxyPort = 8080, int AdminPort = 9901, int BackendBasePort = 5001);
+
+/// <summary>The fleet and proxy a scenario needs.</summary>
+public sealed record LabSetup
+{
+    public int Backends { get; init; } = 3;
+
+    public BackendMode Mode { get; init; } = BackendMode.WireMock;
+
+    public ProfileFile Profiles { get; init; } = new();
+
+    /// <summary>Extra proxy flags (e.g. a short --eject-seconds for a failure scenario).</summary>
+    public IReadOnlyList<string> ProxyArgs { get; init; } = [];
+}

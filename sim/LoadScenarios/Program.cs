@@ -1,0 +1,193 @@
+using System.Globalization;
+using System.Runtime.InteropServices;
+using RoundRobinLab.Scenarios.Lab;
+using RoundRobinLab.Scenarios.Reports;
+using RoundRobinLab.Scenarios.Scenarios;
+using RoundRobinLab.Scenarios.Thresholds;
+
+const string Help = """
+    lab-scenarios - load scenarios against the round-robin proxy, with thresholds and reports
+
+    Usage:
+      lab-scenarios list
+      lab-scenarios run NAME [options]     run one scenario; exit 1 when a threshold fails
+      lab-scenarios ci [options]           the short CI set (under a minute); exit 1 on any failure
+
+    Options:
+      --duration SECONDS      measured phase length (the scenario's own by default)
+      --rate N                open model: N requests per second
+      --users N               closed model: N concurrent users
+      --warmup SECONDS        warm-up before measuring, excluded from results (default 2)
+      --threshold EXPR        add a threshold, e.g. p99<20ms, errors<0.1%, spread<=1, rps>=5000 (repeatable)
+      --target URL            load an existing target instead of starting the fleet and the proxy
+      --report-dir DIR        where reports go (default results/<time>-<scenario>)
+      --proxy PATH            the proxy binary (default $LAB_PROXY_BINARY or artifacts/proxy/rrproxy)
+      --proxy-port P --admin-port P --backend-base-port P   (defaults 8080, 9901, 5001)
+    """;
+
+var options = new Dictionary<string, List<string>>(StringComparer.Ordinal);
+var positional = new List<string>();
+for (var i = 0; i < args.Length; i++)
+{
+    if (args[i] is "-h" or "--help")
+    {
+        Console.Write(Help);
+        return 0;
+    }
+
+    if (args[i].StartsWith("--", StringComparison.Ordinal))
+    {
+        if (i + 1 >= args.Length)
+        {
+            return Usage($"{args[i]} needs a value.");
+        }
+
+        (options.TryGetValue(args[i], out var list) ? list : options[args[i]] = []).Add(args[++i]);
+    }
+    else
+    {
+        positional.Add(args[i]);
+    }
+}
+
+using var cancel = new CancellationTokenSource();
+using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, Stop);
+using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Stop);
+void Stop(PosixSignalContext context)
+{
+    // Let the run end its own way: stop sending, stop the proxy and the fleet, write what it has.
+    context.Cancel = true;
+    cancel.Cancel();
+}
+
+try
+{
+    switch (positional)
+    {
+        case ["list"]:
+            foreach (var scenario in Catalogue.All)
+            {
+                Console.WriteLine($"{scenario.Name,-16} {scenario.Purpose}");
+                Console.WriteLine($"{"",-16} load: {scenario.Simulation.Describe()}; asserts: {string.Join(", ", scenario.Thresholds.Select(t => t.Text))}");
+            }
+
+            return 0;
+        case ["run", var name]:
+        {
+            var scenario = Catalogue.Find(name) ?? throw new ArgumentException($"no scenario '{name}'; 'lab-scenarios list' shows them.");
+            var result = await RunAsync(scenario, Settings(scenario.Name, null));
+            return result ? 0 : 1;
+        }
+
+        case ["ci"]:
+        {
+            var root = Value("--report-dir") ?? DefaultReportDirectory("ci");
+            var verdicts = new List<(string, bool)>();
+            foreach (var (name, duration) in Catalogue.CiSet)
+            {
+                var settings = Settings(name, Path.Combine(root, name)) with { Duration = duration };
+                verdicts.Add((name, await RunAsync(Catalogue.Find(name)!, settings)));
+                if (cancel.IsCancellationRequested)
+                {
+                    break;
+                }
+            }
+
+            Console.WriteLine();
+            foreach (var (name, passed) in verdicts)
+            {
+                Console.WriteLine($"scenario {name}: {(passed ? "passed" : "FAILED")}");
+            }
+
+            return verdicts.All(v => v.Item2) && !cancel.IsCancellationRequested ? 0 : 1;
+        }
+
+        default:
+            return Usage("expected 'list', 'run NAME' or 'ci'.");
+    }
+}
+catch (ArgumentException e)
+{
+    return Usage(e.Message);
+}
+catch (Exception e) when (e is FileNotFoundException or IOException or InvalidOperationException or TimeoutException)
+{
+    Console.Error.WriteLine($"lab-scenarios: {e.Message}");
+    return 2;
+}
+
+async Task<bool> RunAsync(Scenario scenario, RunSettings settings)
+{
+    Console.WriteLine($"== {scenario.Name}: {scenario.Purpose}");
+    var console = new ConsoleReport();
+    var result = await ScenarioRunner.RunAsync(scenario, settings, console, cancel.Token);
+    console.Finish();
+    var report = ReportModel.From(result);
+    await File.WriteAllTextAsync(Path.Combine(settings.ReportDirectory, "report.json"), report.ToJson());
+    await File.WriteAllTextAsync(Path.Combine(settings.ReportDirectory, "report.md"), MarkdownReport.Render(report));
+    await File.WriteAllTextAsync(Path.Combine(settings.ReportDirectory, "report.html"), HtmlReport.Render(report));
+    ConsoleReport.Summary(report, settings.ReportDirectory);
+    return report.Passed;
+}
+
+RunSettings Settings(string scenario, string? reportDirectory) => new()
+{
+    Target = Value("--target") is { } target ? new Uri(target) : null,
+    Duration = Seconds("--duration"),
+    Rate = Number("--rate"),
+    Users = Number("--users") is { } users ? (int)users : null,
+    WarmUp = Seconds("--warmup"),
+    ExtraThresholds = [.. (options.GetValueOrDefault("--threshold") ?? []).Select(ParseThreshold)],
+    Ports = new LabPorts((int)(Number("--proxy-port") ?? 8080), (int)(Number("--admin-port") ?? 9901), (int)(Number("--backend-base-port") ?? 5001)),
+    ProxyBinary = Value("--proxy") ?? DefaultProxyBinary(),
+    ReportDirectory = reportDirectory ?? Value("--report-dir") ?? DefaultReportDirectory(scenario),
+};
+
+string? Value(string name) => options.TryGetValue(name, out var values) ? values[^1] : null;
+
+double? Number(string name)
+{
+    if (Value(name) is not { } text)
+    {
+        return null;
+    }
+
+    return double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var value) && value > 0
+        ? value
+        : throw new ArgumentException($"{name}: '{text}' is not a positive number.");
+}
+
+TimeSpan? Seconds(string name) => Number(name) is { } seconds ? TimeSpan.FromSeconds(seconds) : null;
+
+static Threshold ParseThreshold(string text)
+{
+    var threshold = Threshold.Parse(text, "given on the command line");
+    return Threshold.IsStandard(threshold.Metric)
+        ? threshold
+        : throw new ArgumentException($"threshold '{text}': unknown metric '{threshold.Metric}'; known: {string.Join(", ", Threshold.Metrics.Keys)}, errors (as a count without %), p75..p9999, status200..status599.");
+}
+
+static string RepositoryRoot()
+{
+    for (var dir = new DirectoryInfo(Environment.CurrentDirectory); dir is not null; dir = dir.Parent)
+    {
+        if (File.Exists(Path.Combine(dir.FullName, "Lab.sln")))
+        {
+            return dir.FullName;
+        }
+    }
+
+    return Environment.CurrentDirectory;
+}
+
+static string DefaultProxyBinary() =>
+    Environment.GetEnvironmentVariable("LAB_PROXY_BINARY") is { Length: > 0 } path ? path : Path.Combine(RepositoryRoot(), "artifacts", "proxy", "rrproxy");
+
+static string DefaultReportDirectory(string name) =>
+    Path.Combine(RepositoryRoot(), "results", $"{DateTime.Now.ToString("yyyyMMdd-HHmmss", CultureInfo.InvariantCulture)}-{name}");
+
+static int Usage(string message)
+{
+    Console.Error.WriteLine($"lab-scenarios: {message} See --help.");
+    return 2;
+}

@@ -1,0 +1,163 @@
+using RoundRobinLab.Backends.Profiles;
+using RoundRobinLab.Scenarios.Engine;
+using RoundRobinLab.Scenarios.Lab;
+using RoundRobinLab.Scenarios.Thresholds;
+
+namespace RoundRobinLab.Scenarios.Scenarios;
+
+/// <summary>
+/// The scenarios the lab knows. Each threshold carries the reason it holds, and the distribution
+/// bound each scenario asserts is derived from how the proxy picks backends: one ticket per
+/// attempt over the backends in rotation, so with no failure any N consecutive requests give
+/// each of k backends ⌊N/k⌋ or ⌈N/k⌉ (spread ≤ 1); failures loosen it as each scenario says.
+/// </summary>
+public static class Catalogue
+{
+    private const string StrictRoundRobin = "strict round robin: one ticket per request over the same 3 backends, nothing fails, so any N consecutive requests give each ⌊N/3⌋ or ⌈N/3⌉";
+    private const string TwoViews = "the client's X-Backend-Id counts and the backends' own request logs are two views of the same requests";
+    private const string NothingFails = "healthy backends: no request may fail";
+
+    private static readonly Threshold[] s_even =
+    [
+        Threshold.Parse("spread<=1", StrictRoundRobin),
+        Threshold.Parse("mismatch==0", TwoViews),
+        Threshold.Parse("errorcount==0", NothingFails),
+    ];
+
+    public static IReadOnlyList<Scenario> All { get; } =
+    [
+        new()
+        {
+            Name = "steady",
+            Purpose = "Steady load on three healthy backends: every backend gets the same share.",
+            Simulation = LoadSimulation.Rate(300, TimeSpan.FromSeconds(20)),
+            Thresholds = [.. s_even, Threshold.Parse("p99<250ms", "loopback, 300 req/s: far below saturation, so a slow p99 means a stall")],
+        },
+        new()
+        {
+            Name = "ramp",
+            Purpose = "Burst and ramp: the rate climbs from 50 to 1000 req/s, and the split stays exact.",
+            Simulation = LoadSimulation.Ramp(50, 1000, TimeSpan.FromSeconds(15)),
+            Thresholds = s_even,
+        },
+        new()
+        {
+            Name = "keep-alive",
+            Purpose = "16 users on kept-alive connections: the baseline for the new-connection scenario.",
+            Simulation = LoadSimulation.Users(16, TimeSpan.FromSeconds(10)),
+            Thresholds = s_even,
+        },
+        new()
+        {
+            Name = "new-connection",
+            Purpose = "16 users opening a new connection per request: the split does not depend on connections.",
+            Simulation = LoadSimulation.Users(16, TimeSpan.FromSeconds(10)),
+            NewConnectionPerRequest = true,
+            Thresholds = s_even,
+        },
+        new()
+        {
+            Name = "mixed",
+            Purpose = "Mixed methods and bodies up to 1 MiB: any request counts as one turn.",
+            Simulation = LoadSimulation.Rate(100, TimeSpan.FromSeconds(10)),
+            Requests = Mixed,
+            Thresholds = s_even,
+        },
+        new()
+        {
+            Name = "slow-backend",
+            Purpose = "b2 answers slowly (log-normal, median 40 ms): round robin still gives it a full share.",
+            Setup = new LabSetup { Profiles = new ProfileFile { Backends = { ["b2"] = new BackendProfile { Latency = LatencyProfile.LogNormal(40, 0.5) } } } },
+            Simulation = LoadSimulation.Rate(200, TimeSpan.FromSeconds(15)),
+            Thresholds =
+            [
+                Threshold.Parse("spread<=1", "round robin ignores speed: a slow backend gets its turn like the others"),
+                Threshold.Parse("mismatch==0", TwoViews),
+                Threshold.Parse("errorcount==0", "slow is not failed: no request may fail"),
+                Threshold.Parse("p99>=40ms", "a third of the requests wait for b2, so the p99 must show its latency"),
+            ],
+        },
+        new()
+        {
+            Name = "backend-dies",
+            Purpose = "b2 dies mid-run and comes back: no request fails, the survivors share evenly, b2 rejoins.",
+            Setup = new LabSetup { ProxyArgs = ["--eject-seconds", "1"] },
+            Simulation = LoadSimulation.Rate(200, TimeSpan.FromSeconds(12)),
+            Actions = lab =>
+            [
+                new(TimeSpan.FromSeconds(3), "b2 down", () => lab.Fleet["b2"].DownAsync()),
+                new(TimeSpan.FromSeconds(7), "b2 up", () => lab.Fleet["b2"].UpAsync()),
+            ],
+            EvenAmong = ["b1", "b3"],
+            ExtraMetrics = BackendDiesMetrics,
+            Thresholds =
+            [
+                Threshold.Parse("errorcount==0", "every request is a GET: one that b2 refuses is retried on the next backend"),
+                Threshold.Parse("survivorexcess<=0", "b1 and b3 stay within one request of each other per stable rotation, so their spread is at most the number of rotation changes (ejections and readmissions in proxy.log) + 1"),
+                Threshold.Parse("rejoined>0", "after its cool-down b2 is readmitted and gets requests again (its share of the last 3 s)"),
+            ],
+        },
+        new()
+        {
+            Name = "all-die",
+            Purpose = "Every backend dies, then recovers: the proxy answers with clear 502/503s at once, then serves again.",
+            Setup = new LabSetup { ProxyArgs = ["--eject-seconds", "1"] },
+            Simulation = LoadSimulation.Rate(100, TimeSpan.FromSeconds(10)),
+            Actions = lab =>
+            [
+                new(TimeSpan.FromSeconds(3), "all down", () => Task.WhenAll(lab.Fleet.Backends.Select(b => b.DownAsync()))),
+                new(TimeSpan.FromSeconds(6), "all up", () => Task.WhenAll(lab.Fleet.Backends.Select(b => b.UpAsync()))),
+            ],
+            ExtraMetrics = r => new() { ["recovered"] = Recovered(r, seconds: 2) },
+            Thresholds =
+            [
+                Threshold.Parse("transport==0", "the proxy always answers: connection failures become 502/503, never a reset or a hang"),
+                Threshold.Parse("status503>0", "while no backend is in rotation the proxy answers 503 at once"),
+                Threshold.Parse("p99<1000ms", "no backend means an answer within a second, not a wait"),
+                Threshold.Parse("recovered>0", "once the backends are back and readmitted, requests succeed again (200s in the last 2 s)"),
+            ],
+        },
+    ];
+
+    /// <summary>The short set CI runs on every change: under a minute in all.</summary>
+    public static IReadOnlyList<(string Name, TimeSpan Duration)> CiSet { get; } =
+    [
+        ("steady", TimeSpan.FromSeconds(5)),
+        ("mixed", TimeSpan.FromSeconds(4)),
+        ("backend-dies", TimeSpan.FromSeconds(12)),
+        ("all-die", TimeSpan.FromSeconds(10)),
+    ];
+
+    public static Scenario? Find(string name) => All.FirstOrDefault(s => s.Name.Equals(name, StringComparison.OrdinalIgnoreCase));
+
+    /// <summary>40% GET, 15% HEAD, 15% POST with 64 KiB, 10% PUT with 1 MiB, 10% DELETE, 10% PATCH with 1 KiB.</summary>
+    private static RequestSpec Mixed(long n) => (n % 20) switch
+    {
+        < 8 => RequestSpec.Get($"/items/{n}"),
+        < 11 => new RequestSpec("HEAD", $"/items/{n}"),
+        < 14 => new RequestSpec("POST", "/items", 64 * 1024),
+        < 16 => new RequestSpec("PUT", $"/items/{n}", 1024 * 1024),
+        < 18 => new RequestSpec("DELETE", $"/items/{n}"),
+        _ => new RequestSpec("PATCH", $"/items/{n}", 1024),
+    };
+
+    private static Dictionary<string, double> BackendDiesMetrics(ScenarioResult result)
+    {
+        var changes = RotationChanges(result);
+        var spread = ScenarioMetrics.SpreadAmong(result.Outcome.BackendsAllPhases, "b1", "b3");
+        return new()
+        {
+            ["rotationchanges"] = changes,
+            ["survivorspread"] = spread,
+            ["survivorexcess"] = spread - (changes + 1),
+            ["rejoined"] = result.Outcome.Timeline.TakeLast(3).Sum(p => p.Backends.GetValueOrDefault("b2")),
+        };
+    }
+
+    private static double Recovered(ScenarioResult result, int seconds) =>
+        result.Outcome.Timeline.TakeLast(seconds).Sum(p => p.Completed - p.Errors);
+
+    /// <summary>Ejections and readmissions, from the proxy's own log (its warnings).</summary>
+    private static int RotationChanges(ScenarioResult result) =>
+        result.ProxyLog?.Count(line => line.Contains(" ejected for ", StringComparison.Ordinal) || line.Contains(" readmitted ", StringComparison.Ordinal)) ?? 0;
+}

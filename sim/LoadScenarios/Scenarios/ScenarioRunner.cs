@@ -1,0 +1,133 @@
+using RoundRobinLab.Scenarios.Analysis;
+using RoundRobinLab.Scenarios.Engine;
+using RoundRobinLab.Scenarios.Lab;
+using RoundRobinLab.Scenarios.Thresholds;
+
+namespace RoundRobinLab.Scenarios.Scenarios;
+
+/// <summary>What the command line can change about a scenario.</summary>
+public sealed record RunSettings
+{
+    /// <summary>Run against this URL instead of starting a fleet and the proxy (no backend-side counts then).</summary>
+    public Uri? Target { get; init; }
+
+    public TimeSpan? Duration { get; init; }
+
+    public double? Rate { get; init; }
+
+    public int? Users { get; init; }
+
+    public TimeSpan? WarmUp { get; init; }
+
+    public IReadOnlyList<Threshold> ExtraThresholds { get; init; } = [];
+
+    public LabPorts Ports { get; init; } = new();
+
+    public required string ProxyBinary { get; init; }
+
+    public required string ReportDirectory { get; init; }
+}
+
+public static class ScenarioRunner
+{
+    /// <summary>Applies the command line's overrides: --rate makes the load open, --users closed.</summary>
+    public static Scenario WithSettings(Scenario scenario, RunSettings settings)
+    {
+        var duration = settings.Duration ?? scenario.Simulation.Duration;
+        LoadSimulation simulation = (settings.Rate, settings.Users, scenario.Simulation) switch
+        {
+            ({ } rate, _, _) => LoadSimulation.Rate(rate, duration),
+            (_, { } users, _) => LoadSimulation.Users(users, duration),
+            (_, _, LoadSimulation.Open open) => open with { Duration = duration },
+            (_, _, LoadSimulation.Closed closed) => closed with { Duration = duration },
+            _ => scenario.Simulation,
+        };
+        return scenario with
+        {
+            Simulation = simulation,
+            WarmUp = settings.WarmUp ?? scenario.WarmUp,
+            Thresholds = [.. scenario.Thresholds, .. settings.ExtraThresholds],
+        };
+    }
+
+    public static async Task<ScenarioResult> RunAsync(Scenario scenario, RunSettings settings, IProgress<Progress>? progress, CancellationToken cancellationToken)
+    {
+        scenario = WithSettings(scenario, settings);
+        Directory.CreateDirectory(settings.ReportDirectory);
+        var started = DateTimeOffset.UtcNow;
+        if (settings.Target is { } external)
+        {
+            var outcome = await LoadRunner.RunAsync(Options(scenario, external, []), progress, cancellationToken);
+            return Finish(scenario, new ScenarioResult
+            {
+                Scenario = scenario.Name,
+                Purpose = scenario.Purpose,
+                Load = scenario.Simulation.Describe(),
+                Target = external.ToString(),
+                Started = started,
+                Outcome = outcome,
+                Client = Distribution.Of(outcome.BackendsAllPhases, outcome.BackendsAllPhases.Keys),
+            });
+        }
+
+        var proxyLog = Path.Combine(settings.ReportDirectory, "proxy.log");
+        ScenarioResult result;
+        await using (var lab = await LabEnvironment.StartAsync(scenario.Setup, settings.Ports, settings.ProxyBinary, proxyLog))
+        {
+            result = await RunInLabAsync(scenario, lab, started, progress, cancellationToken);
+        }
+
+        // Read after the proxy has stopped, so its log is complete.
+        result.ProxyLog = await File.ReadAllLinesAsync(proxyLog, cancellationToken);
+        return Finish(scenario, result);
+    }
+
+    private static async Task<ScenarioResult> RunInLabAsync(Scenario scenario, LabEnvironment lab, DateTimeOffset started, IProgress<Progress>? progress, CancellationToken cancellationToken)
+    {
+        var outcome = await LoadRunner.RunAsync(Options(scenario, lab.Proxy.ProxyAddress, scenario.Actions(lab)), progress, cancellationToken);
+        var even = scenario.EvenAmong ?? [.. lab.Fleet.Backends.Select(b => b.Id)];
+        return new ScenarioResult
+        {
+            Scenario = scenario.Name,
+            Purpose = scenario.Purpose,
+            Load = scenario.Simulation.Describe() + (scenario.NewConnectionPerRequest ? ", a new connection per request" : ", keep-alive"),
+            Target = lab.Proxy.ProxyAddress.ToString(),
+            Started = started,
+            Outcome = outcome,
+            Client = Distribution.Of(outcome.BackendsAllPhases.Where(b => even.Contains(b.Key)).ToDictionary(), even),
+            Backends = lab.Fleet.ReceivedCounts(),
+            Proxy = await lab.ProxyCountsAsync(),
+        };
+    }
+
+    private static ScenarioResult Finish(Scenario scenario, ScenarioResult result)
+    {
+        result.Metrics = ScenarioMetrics.Compute(result);
+        // Client-side counts of every backend (not only the even ones) against the backends' own.
+        if (result.Backends is not null)
+        {
+            result.Metrics["mismatch"] = ScenarioMetrics.Mismatches(result.Outcome.BackendsAllPhases, result.Backends);
+        }
+
+        foreach (var (name, value) in scenario.ExtraMetrics(result))
+        {
+            result.Metrics[name] = value;
+        }
+
+        result.Thresholds = [.. scenario.Thresholds.Select(t => t.Evaluate(result.Metrics))];
+        return result;
+    }
+
+    private static LoadOptions Options(Scenario scenario, Uri target, IReadOnlyList<TimedAction> actions) => new()
+    {
+        Target = target,
+        Simulation = scenario.Simulation,
+        WarmUp = scenario.WarmUp,
+        Requests = scenario.Requests,
+        NewConnectionPerRequest = scenario.NewConnectionPerRequest,
+        ClientTimeout = scenario.ClientTimeout,
+        Actions = actions,
+        // A bound whatever the simulation says: twice what a 20k req/s run of this length would send.
+        MaxRequests = (long)((scenario.WarmUp + scenario.Simulation.Duration).TotalSeconds * 40_000),
+    };
+}
