@@ -19,16 +19,27 @@ export DOTNET_NOLOGO=1 DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_SKIP_FIRST_TIME_EXPE
 
 usage() {
   cat <<'EOF'
-Usage: ./run-lab.sh [SUBCOMMAND]
+Usage: ./run-lab.sh [SUBCOMMAND] [ARGS...]
 
 Subcommands:
-  (none)      Build what is needed and run the default end-to-end experiment.
-  test        Unit and integration tests, a Native AOT publish of the proxy (zero
-              warnings), and smoke tests of the published binary against real
-              loopback backends. Ends with one line: "N passed, M failed".
-  publish     Native AOT publish of the proxy to artifacts/proxy/rrproxy (reused
-              while its sources are unchanged).
-  -h, --help  This text.
+  (none)          The default end-to-end experiment: builds what is needed, starts 3
+                  WireMock backends and the native proxy on PROXY_PORT, drives 20 s of
+                  steady load, prints per-backend counts as the client and as the
+                  backends saw them, with throughput and latency percentiles, writes
+                  the reports to results/, and tears everything down. Exits non-zero
+                  when the split is not even or anything failed.
+  scenario NAME [OPTIONS]
+                  Run one scenario of the catalogue (list: ./run-lab.sh scenarios);
+                  OPTIONS go to lab-scenarios (--duration, --rate, --users, --threshold ...).
+  scenarios       List the scenarios.
+  backends [OPTIONS]
+                  Start the fake-backend fleet in the foreground (lab-backends --help).
+  test            Unit and integration tests, a Native AOT publish of the proxy (zero
+                  warnings), smoke tests of the published binary, and the CI scenarios
+                  against it. Ends with one line: "N passed, M failed".
+  publish         Native AOT publish of the proxy to artifacts/proxy/rrproxy (reused
+                  while its sources are unchanged).
+  -h, --help      This text.
 
 Environment:
   PROXY_PORT (8080), ADMIN_PORT (9901), BACKEND_BASE_PORT (5001), RESULTS_DIR (./results)
@@ -158,6 +169,82 @@ count_check() {
   if "$@"; then PASSED=$((PASSED + 1)); else FAILED=$((FAILED + 1)); return 1; fi
 }
 
+# Builds the simulators (fleet and scenarios) in Release.
+build_sims() {
+  require_dotnet
+  log "Building the simulators"
+  local build_log="$ARTIFACTS_DIR/sims-build.log"
+  mkdir -p "$ARTIFACTS_DIR"
+  if ! dotnet build sim/LoadScenarios -c Release >"$build_log" 2>&1; then
+    grep -E ': (error|warning) ' "$build_log" | sort -u >&2 || tail -n 30 "$build_log" >&2
+    die "building the simulators failed; see $build_log"
+  fi
+}
+
+scenarios_cli() {
+  dotnet sim/LoadScenarios/bin/Release/net10.0/lab-scenarios.dll "$@"
+}
+
+# Runs lab-scenarios in the background of this shell so that Ctrl-C reaches it through the
+# trap (it stops its proxy and fleet itself) and the exit status comes back.
+run_scenarios() {
+  scenarios_cli "$@" --proxy "$PROXY_BIN" --proxy-port "$PROXY_PORT" --admin-port "$ADMIN_PORT" --backend-base-port "$BACKEND_BASE_PORT" &
+  local pid=$!
+  CHILD_PIDS+=("$pid")
+  local status=0
+  wait "$pid" || status=$?
+  return $status
+}
+
+check_ports_free() {
+  local port
+  for port in "$PROXY_PORT" "$ADMIN_PORT" $(seq "$BACKEND_BASE_PORT" $((BACKEND_BASE_PORT + 2))); do
+    if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
+      die "port $port is in use on 127.0.0.1; free it or choose other ports (PROXY_PORT, ADMIN_PORT, BACKEND_BASE_PORT)."
+    fi
+  done
+}
+
+cmd_experiment() {
+  publish_proxy
+  build_sims
+  check_ports_free
+  local dir
+  dir="$RESULTS_DIR/$(date +%Y%m%d-%H%M%S)-experiment"
+  log "Default experiment: 3 backends, the native proxy on 127.0.0.1:$PROXY_PORT, 20 s of steady load"
+  run_scenarios run steady --duration 20 --report-dir "$dir"
+}
+
+cmd_scenario() {
+  [[ $# -ge 1 ]] || die "scenario needs a NAME; ./run-lab.sh scenarios lists them."
+  local name=$1
+  shift
+  publish_proxy
+  build_sims
+  check_ports_free
+  run_scenarios run "$name" --report-dir "$RESULTS_DIR/$(date +%Y%m%d-%H%M%S)-$name" "$@"
+}
+
+# The CI scenarios, each counted as one test.
+run_ci_scenarios() {
+  log "Scenarios: the CI set against the published binary"
+  local out="$RESULTS_DIR/test-scenarios.log" status=0
+  set +e
+  run_scenarios ci --report-dir "$RESULTS_DIR/ci-scenarios" >"$out" 2>&1
+  status=$?
+  set -e
+  grep -E '^scenario |^== |^lab-scenarios:' "$out" >&2 || true
+  local passed failed
+  passed=$(grep -cE '^scenario .*: passed$' "$out" || true)
+  failed=$(grep -cE '^scenario .*: FAILED$' "$out" || true)
+  if [[ $status -ne 0 && $failed -eq 0 ]]; then
+    echo "run-lab: the CI scenarios did not finish (exit $status); see $out" >&2
+    failed=1
+  fi
+  PASSED=$((PASSED + passed))
+  FAILED=$((FAILED + failed))
+}
+
 cmd_test() {
   require_dotnet
   mkdir -p "$RESULTS_DIR"
@@ -166,6 +253,7 @@ cmd_test() {
     run_dotnet_test unit --filter 'Category!=Smoke'
     if count_check publish_proxy; then
       LAB_PROXY_BINARY="$PROXY_BIN" run_dotnet_test smoke --filter 'Category=Smoke'
+      run_ci_scenarios
     fi
   else
     grep -E ': (error|warning) ' "$RESULTS_DIR/build.log" | sort -u >&2 || tail -n 30 "$RESULTS_DIR/build.log" >&2
@@ -176,17 +264,15 @@ cmd_test() {
   [[ $FAILED -eq 0 && $PASSED -gt 0 ]]
 }
 
-cmd_experiment() {
-  publish_proxy
-  log "The default end-to-end experiment arrives with the backend fleet (sim/Backends)."
-  log "Until then, try the proxy: $PROXY_BIN --backends http://127.0.0.1:${BACKEND_BASE_PORT} --urls http://127.0.0.1:${PROXY_PORT}"
-}
 
 main() {
   case "${1:-}" in
     -h|--help|help) usage ;;
     "") cmd_experiment ;;
     test) cmd_test ;;
+    scenario) shift; cmd_scenario "$@" ;;
+    scenarios) build_sims; scenarios_cli list ;;
+    backends) shift; build_sims; dotnet sim/Backends/bin/Release/net10.0/lab-backends.dll "$@" ;;
     publish) publish_proxy ;;
     *) usage >&2; die "unknown subcommand '$1'" ;;
   esac

@@ -88,8 +88,9 @@ public sealed class FakeBackend : IAsyncDisposable
                 return;
             }
 
-            _receivedBefore += _server.Received;
+            // Count after stopping: a request answered while the server stops is logged late.
             await _server.DisposeAsync();
+            _receivedBefore += _server.Received;
             _server = null;
         }
         finally
