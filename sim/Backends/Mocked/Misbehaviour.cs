@@ -31,7 +31,7 @@ internal sealed class Misbehaviour(FakeBackend backend)
         var aborted = context.RequestAborted;
         if (profile.Latency is { } latency && latency.Sample(Random.Shared) is { Ticks: > 0 } delay)
         {
-            await Task.Delay(delay, aborted);
+            await DelayAtLeastAsync(delay, aborted);
         }
 
         var response = context.Response;
@@ -130,6 +130,19 @@ internal sealed class Misbehaviour(FakeBackend backend)
         }
 
         context.Abort();
+    }
+
+    /// <summary>
+    /// Waits at least <paramref name="delay"/>: the timer behind Task.Delay can fire a few
+    /// milliseconds early, and a latency profile promises a floor.
+    /// </summary>
+    private static async Task DelayAtLeastAsync(TimeSpan delay, CancellationToken cancellationToken)
+    {
+        var start = System.Diagnostics.Stopwatch.GetTimestamp();
+        for (var remaining = delay; remaining > TimeSpan.Zero; remaining = delay - System.Diagnostics.Stopwatch.GetElapsedTime(start))
+        {
+            await Task.Delay(remaining < TimeSpan.FromMilliseconds(1) ? TimeSpan.FromMilliseconds(1) : remaining, cancellationToken);
+        }
     }
 
     private static Fault DrawFault(FaultProfile? faults)

@@ -36,7 +36,7 @@ public static class LoadRunner
         // The sampler turns the recorder's intervals into a timeline and a merged total.
         var merged = new LongHistogram(ResponseRecorder.HighestLatencyMicros, 3);
         var timeline = new List<TimelinePoint>();
-        var events = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        var events = new System.Collections.Concurrent.ConcurrentQueue<RunEvent>();
         var measuredStart = TimeSpan.Zero;
         long lastCompleted = 0, lastErrors = 0;
         var lastBackends = new Dictionary<string, long>();
@@ -48,15 +48,9 @@ public static class LoadRunner
             if (recorder.Measuring)
             {
                 merged.Add(interval);
-                var label = events.TryDequeue(out var e) ? e : null;
-                while (events.TryDequeue(out var more))
-                {
-                    label += "; " + more;
-                }
-
                 var backends = recorder.BackendsAllPhases.ToDictionary(b => b.Key, b => b.Value - lastBackends.GetValueOrDefault(b.Key));
                 timeline.Add(new TimelinePoint(Math.Round((clock.Elapsed - measuredStart).TotalSeconds, 1), completed - lastCompleted, errors - lastErrors,
-                    interval.TotalCount > 0 ? interval.GetValueAtPercentile(50) / 1000.0 : 0, interval.TotalCount > 0 ? interval.GetValueAtPercentile(99) / 1000.0 : 0, backends, label));
+                    interval.TotalCount > 0 ? interval.GetValueAtPercentile(50) / 1000.0 : 0, interval.TotalCount > 0 ? interval.GetValueAtPercentile(99) / 1000.0 : 0, backends));
             }
 
             lastBackends = new Dictionary<string, long>(recorder.BackendsAllPhases);
@@ -87,10 +81,11 @@ public static class LoadRunner
             measuredStart = clock.Elapsed;
             lastCompleted = 0;
             lastErrors = 0;
-            var actions = options.Actions.Select(a => RunActionAsync(a, events, stop.Token)).ToArray();
+            var actions = options.Actions.Select(a => RunActionAsync(a, () => (clock.Elapsed - measuredStart).TotalSeconds, events, stop.Token)).ToArray();
             await sender.RunPhaseAsync(options.Simulation);
-            await sender.DrainAsync(options.ClientTimeout);
+            // The rate is over the time the load was applied; draining the last answers is not part of it.
             var measured = clock.Elapsed - measuredStart;
+            await sender.DrainAsync(options.ClientTimeout);
             recorder.Measuring = false;
             sampler.Dispose();
             await sampling;
@@ -106,6 +101,7 @@ public static class LoadRunner
                 StatusCodes = new Dictionary<int, long>(recorder.StatusCodes),
                 BackendsAllPhases = new Dictionary<string, long>(recorder.BackendsAllPhases),
                 Timeline = timeline,
+                Events = [.. events.OrderBy(e => e.Second)],
             };
         }
         finally
@@ -121,7 +117,7 @@ public static class LoadRunner
         _ => throw new ArgumentOutOfRangeException(nameof(simulation)),
     };
 
-    private static async Task RunActionAsync(TimedAction action, System.Collections.Concurrent.ConcurrentQueue<string> events, CancellationToken stop)
+    private static async Task RunActionAsync(TimedAction action, Func<double> now, System.Collections.Concurrent.ConcurrentQueue<RunEvent> events, CancellationToken stop)
     {
         try
         {
@@ -132,8 +128,9 @@ public static class LoadRunner
             return;
         }
 
+        var at = Math.Round(now(), 2);
         await action.Action();
-        events.Enqueue(action.Label);
+        events.Enqueue(new RunEvent(at, action.Label));
     }
 
     /// <summary>Sends requests for one phase and records their outcomes.</summary>

@@ -112,9 +112,9 @@ public static class HtmlReport
             chart.Line(r.Timeline.Select(p => (p.Second, (double)p.Errors)), "#dc2626", "errors", dashed: true);
         }
 
-        foreach (var point in r.Timeline.Where(p => p.Event is not null))
+        foreach (var e in r.Events)
         {
-            chart.VerticalMarker(point.Second, point.Event!);
+            chart.VerticalMarker(e.Second, e.Label);
         }
 
         return chart.Render(SvgChart.NiceTicks(maxX).Select(t => (t, t.ToString("0.#", CultureInfo.InvariantCulture))),

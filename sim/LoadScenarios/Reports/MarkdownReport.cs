@@ -20,6 +20,11 @@ public static class MarkdownReport
             md.AppendLine(Inv($"- Errors by kind: {string.Join(", ", r.ErrorsByKind.Select(e => $"{e.Key} {e.Value}"))}"));
         }
 
+        if (r.Events.Count > 0)
+        {
+            md.AppendLine(Inv($"- Events: {string.Join(", ", r.Events.Select(e => $"{e.Label} at {e.Second:0.#} s"))}"));
+        }
+
         md.AppendLine(Inv($"- Status codes: {string.Join(", ", r.StatusCodes.Select(s => $"{s.Key} × {s.Value}"))}"));
         if (r.Latency is { } l)
         {

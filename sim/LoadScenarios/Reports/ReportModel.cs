@@ -33,6 +33,7 @@ public sealed record ReportModel(
     List<BackendRow> Backends,
     DistributionSummary Distribution,
     List<TimelinePoint> Timeline,
+    List<RunEvent> Events,
     Dictionary<string, double> Metrics,
     List<ThresholdResult> Thresholds,
     bool Passed)
@@ -57,6 +58,7 @@ public sealed record ReportModel(
                 Math.Round(100.0 * client.GetValueOrDefault(n) / total, 2)))],
             new DistributionSummary(d.Total, d.Spread, Math.Round(100 * d.MaxRelativeDeviation, 3), Math.Round(d.ChiSquare, 4), d.DegreesOfFreedom, Math.Round(d.PValue, 4)),
             outcome.Timeline,
+            outcome.Events,
             result.Metrics.Where(m => double.IsFinite(m.Value)).ToDictionary(m => m.Key, m => Math.Round(m.Value, 4)),
             result.Thresholds,
             result.Passed);

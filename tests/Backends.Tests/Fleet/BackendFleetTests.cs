@@ -1,5 +1,3 @@
-using System.Net;
-using System.Net.Sockets;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
@@ -16,17 +14,21 @@ public sealed class BackendFleetTests
     internal static Task<BackendFleet> StartAsync(int count = 3, BackendMode mode = BackendMode.WireMock, ProfileFile? profiles = null) =>
         BackendFleet.StartAsync(new FleetOptions { Count = count, BasePort = 0, Mode = mode, Profiles = profiles ?? new ProfileFile() });
 
-    private static async Task<bool> RefusesConnectionsAsync(Uri url)
+    /// <summary>
+    /// Whether backend <paramref name="id"/> answers at <paramref name="url"/>. A stopped backend's
+    /// port is free, and a test running beside this one may take it, so "not b2" is the property,
+    /// not "connection refused".
+    /// </summary>
+    private static async Task<bool> AnswersAsAsync(Uri url, string id)
     {
-        using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
         try
         {
-            await socket.ConnectAsync(IPAddress.Loopback, url.Port);
-            return false;
+            using var response = await s_client.GetAsync(url);
+            return response.Headers.TryGetValues("X-Backend-Id", out var ids) && ids.Single() == id;
         }
-        catch (SocketException e) when (e.SocketErrorCode == SocketError.ConnectionRefused)
+        catch (HttpRequestException)
         {
-            return true;
+            return false;
         }
     }
 
@@ -34,19 +36,19 @@ public sealed class BackendFleetTests
     public async Task StartAsync_ThenDispose_ListensThenFreesEveryPort()
     {
         var fleet = await StartAsync();
-        var urls = fleet.Urls.ToArray();
+        var backends = fleet.Backends.Select(b => (b.Url, b.Id)).ToArray();
 
-        urls.Select(u => u.Port).Distinct().Count().ShouldBe(3);
-        foreach (var url in urls)
+        backends.Select(b => b.Url.Port).Distinct().Count().ShouldBe(3);
+        foreach (var (url, id) in backends)
         {
-            (await RefusesConnectionsAsync(url)).ShouldBeFalse();
+            (await AnswersAsAsync(url, id)).ShouldBeTrue();
         }
 
         await fleet.DisposeAsync();
 
-        foreach (var url in urls)
+        foreach (var (url, id) in backends)
         {
-            (await RefusesConnectionsAsync(url)).ShouldBeTrue();
+            (await AnswersAsAsync(url, id)).ShouldBeFalse();
         }
     }
 
@@ -98,7 +100,7 @@ public sealed class BackendFleetTests
 
         await backend.DownAsync();
         backend.IsUp.ShouldBeFalse();
-        (await RefusesConnectionsAsync(backend.Url)).ShouldBeTrue();
+        (await AnswersAsAsync(backend.Url, "b1")).ShouldBeFalse();
 
         await backend.UpAsync();
         (await s_client.GetStringAsync(backend.Url)).ShouldContain("\"b1\"");
@@ -113,7 +115,7 @@ public sealed class BackendFleetTests
 
         fleet["b2"].IsUp.ShouldBeFalse();
         fleet["b2"].Port.ShouldNotBe(0);
-        (await RefusesConnectionsAsync(fleet["b2"].Url)).ShouldBeTrue();
+        (await AnswersAsAsync(fleet["b2"].Url, "b2")).ShouldBeFalse();
         fleet["b1"].IsUp.ShouldBeTrue();
     }
 }
