@@ -182,14 +182,17 @@ build_sims() {
   fi
 }
 
+SCENARIOS_DLL="sim/LoadScenarios/bin/Release/net10.0/lab-scenarios.dll"
 scenarios_cli() {
-  dotnet sim/LoadScenarios/bin/Release/net10.0/lab-scenarios.dll "$@"
+  dotnet "$SCENARIOS_DLL" "$@"
 }
 
 # Runs lab-scenarios in the background of this shell so that Ctrl-C reaches it through the
 # trap (it stops its proxy and fleet itself) and the exit status comes back.
 run_scenarios() {
-  scenarios_cli "$@" --proxy "$PROXY_BIN" --proxy-port "$PROXY_PORT" --admin-port "$ADMIN_PORT" --backend-base-port "$BACKEND_BASE_PORT" &
+  # dotnet itself in the background (not a function, which would be a subshell that a signal
+  # could end while dotnet, its child, runs on).
+  dotnet "$SCENARIOS_DLL" "$@" --proxy "$PROXY_BIN" --proxy-port "$PROXY_PORT" --admin-port "$ADMIN_PORT" --backend-base-port "$BACKEND_BASE_PORT" &
   local pid=$!
   CHILD_PIDS+=("$pid")
   local status=0

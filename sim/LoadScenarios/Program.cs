@@ -106,6 +106,12 @@ try
             return Usage("expected 'list', 'run NAME' or 'ci'.");
     }
 }
+catch (OperationCanceledException) when (cancel.IsCancellationRequested)
+{
+    // The proxy and the fleet were stopped on the way out (their disposal runs during unwinding).
+    Console.Error.WriteLine("lab-scenarios: interrupted; the proxy and the fleet are stopped, no report written.");
+    return 130;
+}
 catch (ArgumentException e)
 {
     return Usage(e.Message);
