@@ -37,6 +37,9 @@ Subcommands:
   test            Unit and integration tests, a Native AOT publish of the proxy (zero
                   warnings), smoke tests of the published binary, and the CI scenarios
                   against it. Ends with one line: "N passed, M failed".
+  calibrate       Check the scenario engine against wrk: the same closed load (20
+                  connections) on one WireMock backend answering in 10 ms, alternating
+                  rounds; prints both tools' rate and latency percentiles side by side.
   publish         Native AOT publish of the proxy to artifacts/proxy/rrproxy (reused
                   while its sources are unchanged).
   -h, --help      This text.
@@ -229,6 +232,45 @@ cmd_scenario() {
   run_scenarios run "$name" --report-dir "$RESULTS_DIR/$(date +%Y%m%d-%H%M%S)-$name" "$@"
 }
 
+# Seconds from wrk's latency notation (812.00us, 10.12ms, 1.20s) to milliseconds.
+wrk_ms() {
+  awk -v v="$1" 'BEGIN { n = v + 0; if (v ~ /us$/) n /= 1000; else if (v ~ /ms$/) n = n; else if (v ~ /s$/) n *= 1000; printf "%.3f", n }'
+}
+
+cmd_calibrate() {
+  build_sims
+  command -v wrk >/dev/null 2>&1 || apt_install wrk || die "wrk is missing: run 'sudo apt-get install wrk'."
+  local port=$((BACKEND_BASE_PORT + 200)) rounds=3 dir
+  dir="$RESULTS_DIR/$(date +%Y%m%d-%H%M%S)-calibrate"
+  mkdir -p "$dir"
+  printf '{ "default": { "latency": { "type": "fixed", "ms": 10 } } }\n' >"$dir/profile.json"
+  log "One WireMock backend on 127.0.0.1:$port answering in 10 ms; $rounds alternating rounds of wrk and the engine"
+  dotnet sim/Backends/bin/Release/net10.0/lab-backends.dll --count 1 --base-port "$port" --profile "$dir/profile.json" >"$dir/backend.log" 2>&1 &
+  CHILD_PIDS+=("$!")
+  local url="http://127.0.0.1:$port/" i
+  for i in $(seq 1 50); do curl -fs -o /dev/null "$url" 2>/dev/null && break; sleep 0.2; done
+  wrk -t2 -c20 -d3s "$url" >/dev/null
+  {
+    echo "| round | tool | requests/s | p50 ms | p99 ms |"
+    echo "|---|---|---:|---:|---:|"
+  } >"$dir/calibrate.md"
+  for i in $(seq 1 "$rounds"); do
+    local out rps p50 p99
+    out=$(wrk -t2 -c20 -d10s --latency "$url")
+    rps=$(awk '/^Requests\/sec/ { print $2 }' <<<"$out")
+    p50=$(wrk_ms "$(awk '$1 == "50%" { print $2 }' <<<"$out")")
+    p99=$(wrk_ms "$(awk '$1 == "99%" { print $2 }' <<<"$out")")
+    echo "| $i | wrk -t2 -c20 | $rps | $p50 | $p99 |" >>"$dir/calibrate.md"
+    scenarios_cli run probe --target "$url" --users 20 --duration 10 --warmup 2 --report-dir "$dir/engine-$i" >"$dir/engine-$i.log" 2>&1
+    rps=$(grep -oE '"requestsPerSecond": [0-9.]+' "$dir/engine-$i/report.json" | head -1 | awk '{ print $2 }')
+    p50=$(grep -oE '"p50Ms": [0-9.]+' "$dir/engine-$i/report.json" | head -1 | awk '{ print $2 }')
+    p99=$(grep -oE '"p99Ms": [0-9.]+' "$dir/engine-$i/report.json" | head -1 | awk '{ print $2 }')
+    echo "| $i | engine, 20 users | $rps | $p50 | $p99 |" >>"$dir/calibrate.md"
+  done
+  cat "$dir/calibrate.md"
+  echo "Written to $dir/calibrate.md"
+}
+
 # The CI scenarios, each counted as one test.
 run_ci_scenarios() {
   log "Scenarios: the CI set against the published binary"
@@ -278,6 +320,7 @@ main() {
     scenarios) build_sims; scenarios_cli list ;;
     backends) shift; build_sims; dotnet sim/Backends/bin/Release/net10.0/lab-backends.dll "$@" ;;
     publish) publish_proxy ;;
+    calibrate) cmd_calibrate ;;
     *) usage >&2; die "unknown subcommand '$1'" ;;
   esac
 }

@@ -14,7 +14,8 @@ public sealed record ProfileFile
 {
     public BackendProfile? Default { get; init; }
 
-    public Dictionary<string, BackendProfile> Backends { get; init; } = [];
+    // `set`, not `init`: generated JSON code would set a missing "backends" to null.
+    public Dictionary<string, BackendProfile> Backends { get; set; } = [];
 
     public BackendProfile For(string id) => Backends.TryGetValue(id, out var profile) ? profile : Default ?? BackendProfile.Healthy;
 

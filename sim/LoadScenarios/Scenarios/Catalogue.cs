@@ -117,6 +117,12 @@ public static class Catalogue
                 Threshold.Parse("recovered>0", "once the backends are back and readmitted, requests succeed again (200s in the last 2 s)"),
             ],
         },
+        new()
+        {
+            Name = "probe",
+            Purpose = "Plain load and no thresholds: for --target runs and for checking the engine against wrk.",
+            Simulation = LoadSimulation.Users(20, TimeSpan.FromSeconds(10)),
+        },
     ];
 
     /// <summary>The short set CI runs on every change: under a minute in all.</summary>

@@ -58,6 +58,17 @@ public sealed class ProfileTests : IDisposable
         file.For("b3").BodyBytes.ShouldBe(1048576);
     }
 
+    [Fact]
+    public void Load_OnlyADefault_AppliesItToEveryBackend()
+    {
+        File.WriteAllText(_file, """{ "default": { "latency": { "type": "fixed", "ms": 10 } } }""");
+
+        var file = ProfileFile.Load(_file);
+
+        file.For("b1").Latency.ShouldBe(LatencyProfile.Fixed(10));
+        file.For("b7").Latency.ShouldBe(LatencyProfile.Fixed(10));
+    }
+
     [Theory]
     [InlineData("""{ "backends": { "b1": { "errorRate": 1.5 } } }""", "backends.b1.errorRate")]
     [InlineData("""{ "backends": { "b1": { "errorStatus": 42 } } }""", "backends.b1.errorStatus")]
