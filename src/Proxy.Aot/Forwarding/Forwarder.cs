@@ -205,7 +205,7 @@ internal sealed partial class Forwarder(BackendPool pool, HttpMessageInvoker cli
         request.HttpContext.Features.Get<IHttpRequestBodyDetectionFeature>()?.CanHaveBody == true
         || request.ContentLength is not null;
 
-    private static HttpRequestMessage BuildRequest(HttpContext context, Backend backend, string target, RequestBodyContent? content)
+    internal static HttpRequestMessage BuildRequest(HttpContext context, Backend backend, string target, RequestBodyContent? content)
     {
         var incoming = context.Request;
         var request = new HttpRequestMessage(HttpMethod.Parse(incoming.Method), new Uri(backend.Prefix + target, in s_verbatim))
