@@ -40,6 +40,13 @@ Subcommands:
   calibrate       Check the scenario engine against wrk: the same closed load (20
                   connections) on one WireMock backend answering in 10 ms, alternating
                   rounds; prints both tools' rate and latency percentiles side by side.
+  compare         The same load, in one run and alternating rounds, against rrproxy,
+                  nginx and HAProxy as round-robin proxies over the same two fast
+                  backends (nginx static answers): small responses at 50 and 256
+                  connections and 1 MiB responses. Reports requests/s, p50/p99, CPU
+                  and RSS per proxy and the ratio to nginx (table + chart).
+                  ROUNDS (3) and SECONDS_PER_ROUND (10) set the rounds and their length.
+  bench           BenchmarkDotNet microbenchmarks (short job) to results/bench.
   publish         Native AOT publish of the proxy to artifacts/proxy/rrproxy (reused
                   while its sources are unchanged).
   -h, --help      This text.
@@ -271,6 +278,190 @@ cmd_calibrate() {
   echo "Written to $dir/calibrate.md"
 }
 
+# CPU seconds (user + system) used so far by a process and its children (nginx workers).
+cpu_seconds() {
+  local pids pid total=0 ticks
+  pids="$1 $(pgrep -P "$1" | tr '\n' ' ')"
+  for pid in $pids; do
+    ticks=$(awk '{ print $14 + $15 }' "/proc/$pid/stat" 2>/dev/null || echo 0)
+    total=$((total + ticks))
+  done
+  awk -v t="$total" -v hz="$(getconf CLK_TCK)" 'BEGIN { printf "%.2f", t / hz }'
+}
+
+# Resident memory (MiB) of a process and its children, now and at peak.
+rss_mib() {
+  local pids pid field=$2 total=0 kb
+  pids="$1 $(pgrep -P "$1" | tr '\n' ' ')"
+  for pid in $pids; do
+    kb=$(awk -v f="$field:" '$1 == f { print $2 }' "/proc/$pid/status" 2>/dev/null || echo 0)
+    total=$((total + ${kb:-0}))
+  done
+  awk -v k="$total" 'BEGIN { printf "%.1f", k / 1024 }'
+}
+
+fill_template() {
+  sed -e "s|@DIR@|$2|g" -e "s|@PORT1@|$3|g" -e "s|@PORT2@|$4|g" -e "s|@PROXY@|${5:-0}|g" "$1"
+}
+
+wait_for_http() {
+  local i
+  for i in $(seq 1 100); do
+    curl -fs -o /dev/null "$1" 2>/dev/null && return 0
+    sleep 0.1
+  done
+  die "nothing answers at $1"
+}
+
+cmd_compare() {
+  publish_proxy
+  local missing=()
+  command -v nginx >/dev/null 2>&1 || [[ -x /usr/sbin/nginx ]] || missing+=(nginx)
+  command -v haproxy >/dev/null 2>&1 || [[ -x /usr/sbin/haproxy ]] || missing+=(haproxy)
+  command -v wrk >/dev/null 2>&1 || missing+=(wrk)
+  if [[ ${#missing[@]} -gt 0 ]]; then
+    apt_install "${missing[@]}" || die "compare needs ${missing[*]}: run 'sudo apt-get install ${missing[*]}'."
+  fi
+  export PATH="$PATH:/usr/sbin"
+  local rounds="${ROUNDS:-3}" seconds="${SECONDS_PER_ROUND:-10}"
+  local b1=$((BACKEND_BASE_PORT + 400)) b2=$((BACKEND_BASE_PORT + 401))
+  local p_rr=$((PROXY_PORT + 101)) p_nginx=$((PROXY_PORT + 102)) p_haproxy=$((PROXY_PORT + 103))
+  local dir
+  dir="$RESULTS_DIR/$(date +%Y%m%d-%H%M%S)-compare"
+  mkdir -p "$dir"
+  head -c 1048576 /dev/zero >"$dir/1m.bin"
+
+  log "Backends: nginx static answers on 127.0.0.1:$b1 and :$b2"
+  fill_template lab/compare/backends.nginx.conf "$dir" "$b1" "$b2" >"$dir/backends.conf"
+  nginx -c "$dir/backends.conf" -g 'daemon off;' &
+  CHILD_PIDS+=("$!")
+  local pid_backends=$!
+  wait_for_http "http://127.0.0.1:$b1/"
+  wait_for_http "http://127.0.0.1:$b2/"
+
+  log "Proxies: rrproxy :$p_rr, nginx :$p_nginx, HAProxy :$p_haproxy"
+  "$PROXY_BIN" --backends "http://127.0.0.1:$b1,http://127.0.0.1:$b2" --urls "http://127.0.0.1:$p_rr" --admin-urls "http://127.0.0.1:$((ADMIN_PORT + 101))" >"$dir/rrproxy.log" 2>&1 &
+  CHILD_PIDS+=("$!")
+  local pid_rr=$!
+  fill_template lab/compare/proxy.nginx.conf "$dir" "$b1" "$b2" "$p_nginx" >"$dir/nginx-proxy.conf"
+  nginx -c "$dir/nginx-proxy.conf" -g 'daemon off;' &
+  CHILD_PIDS+=("$!")
+  local pid_nginx=$!
+  fill_template lab/compare/proxy.haproxy.cfg "$dir" "$b1" "$b2" "$p_haproxy" >"$dir/haproxy.cfg"
+  haproxy -f "$dir/haproxy.cfg" -db >"$dir/haproxy.log" 2>&1 &
+  CHILD_PIDS+=("$!")
+  local pid_haproxy=$!
+  for port in "$p_rr" "$p_nginx" "$p_haproxy"; do wait_for_http "http://127.0.0.1:$port/"; done
+  local name
+  for name in rrproxy nginx haproxy; do
+    echo "$name: idle RSS $(rss_mib "$(eval echo \$pid_${name/rrproxy/rr})" VmRSS) MiB" >>"$dir/idle-rss.txt"
+  done
+
+  local tsv="$dir/rounds.tsv"
+  printf 'load\tround\tproxy\trps\tp50_ms\tp99_ms\tcpu_s\trss_mib\n' >"$tsv"
+  local load conns path round proxy port pid out rps p50 p99 cpu0 cpu1
+  for load in "small-c50 50 /" "small-c256 256 /" "1mib-c50 50 /1m"; do
+    read -r load conns path <<<"$load"
+    log "Load $load: wrk -t2 -c$conns -d${seconds}s, $rounds rounds alternating the proxies"
+    for proxy in rrproxy nginx haproxy; do
+      case $proxy in rrproxy) port=$p_rr ;; nginx) port=$p_nginx ;; haproxy) port=$p_haproxy ;; esac
+      wrk -t2 -c"$conns" -d2s "http://127.0.0.1:$port$path" >/dev/null
+    done
+    for round in $(seq 1 "$rounds"); do
+      for proxy in rrproxy nginx haproxy; do
+        case $proxy in
+          rrproxy) port=$p_rr pid=$pid_rr ;;
+          nginx) port=$p_nginx pid=$pid_nginx ;;
+          haproxy) port=$p_haproxy pid=$pid_haproxy ;;
+        esac
+        cpu0=$(cpu_seconds "$pid")
+        out=$(wrk -t2 -c"$conns" -d"${seconds}s" --latency "http://127.0.0.1:$port$path")
+        cpu1=$(cpu_seconds "$pid")
+        rps=$(awk '/^Requests\/sec/ { print $2 }' <<<"$out")
+        p50=$(wrk_ms "$(awk '$1 == "50%" { print $2 }' <<<"$out")")
+        p99=$(wrk_ms "$(awk '$1 == "99%" { print $2 }' <<<"$out")")
+        printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$load" "$round" "$proxy" "$rps" "$p50" "$p99" \
+          "$(awk -v a="$cpu0" -v b="$cpu1" 'BEGIN { printf "%.2f", b - a }')" "$(rss_mib "$pid" VmRSS)" >>"$tsv"
+        printf '  round %s %-8s %10s req/s  p50 %8s ms  p99 %8s ms\n' "$round" "$proxy" "$rps" "$p50" "$p99" >&2
+      done
+    done
+  done
+  for name in rrproxy nginx haproxy; do
+    echo "$name: peak RSS $(rss_mib "$(eval echo \$pid_${name/rrproxy/rr})" VmHWM) MiB" >>"$dir/idle-rss.txt"
+  done
+  compare_summary "$tsv" "$dir"
+}
+
+# Medians per load and proxy, the ratio to nginx, as Markdown and an SVG chart.
+compare_summary() {
+  local tsv=$1 dir=$2
+  awk -F'\t' '
+    NR > 1 { key = $1 SUBSEP $3; n[key]++; rps[key, n[key]] = $4; p50[key, n[key]] = $5; p99[key, n[key]] = $6; cpu[key, n[key]] = $7; rss[key, n[key]] = $8
+             if (!($1 in seen)) { seen[$1] = 1; loads[++nl] = $1 } }
+    function median(arr, key, count,   i, j, t, v) {
+      for (i = 1; i <= count; i++) v[i] = arr[key, i] + 0
+      for (i = 1; i <= count; i++) for (j = i + 1; j <= count; j++) if (v[j] < v[i]) { t = v[i]; v[i] = v[j]; v[j] = t }
+      return count % 2 ? v[(count + 1) / 2] : (v[count / 2] + v[count / 2 + 1]) / 2
+    }
+    END {
+      print "| load | proxy | requests/s | vs nginx | p50 ms | p99 ms | p99 vs nginx | CPU s per round | RSS MiB |"
+      print "|---|---|---:|---:|---:|---:|---:|---:|---:|"
+      split("rrproxy nginx haproxy", proxies, " ")
+      for (l = 1; l <= nl; l++) {
+        load = loads[l]; base = load SUBSEP "nginx"
+        nr = median(rps, base, n[base]); np99 = median(p99, base, n[base])
+        for (p = 1; p <= 3; p++) {
+          key = load SUBSEP proxies[p]
+          r = median(rps, key, n[key]); q = median(p99, key, n[key])
+          printf "| %s | %s | %.0f | %.2f× | %.3f | %.3f | %.2f× | %.2f | %.1f |\n", load, proxies[p], r, r / nr, median(p50, key, n[key]), q, q / np99, median(cpu, key, n[key]), median(rss, key, n[key])
+        }
+      }
+    }' "$tsv" >"$dir/compare.md"
+  compare_chart "$dir/compare.md" >"$dir/compare.svg"
+  {
+    echo
+    echo "Medians of $(awk -F'\t' 'NR > 1 { print $2 }' "$tsv" | sort -u | wc -l) alternating rounds; rounds in rounds.tsv; chart: compare.svg."
+    cat "$dir/idle-rss.txt"
+  } >>"$dir/compare.md"
+  cat "$dir/compare.md"
+  echo "Written to $dir/compare.md"
+}
+
+# A grouped bar chart of requests/s (median) per load and proxy, from compare.md's table.
+compare_chart() {
+  awk -F'|' '
+    NR > 2 && NF > 5 { gsub(/ /, "", $2); gsub(/ /, "", $3); gsub(/ /, "", $4); load[++n] = $2; proxy[n] = $3; rps[n] = $4 + 0; if (rps[n] > max) max = rps[n] }
+    END {
+      w = 760; h = 340; left = 70; bottom = 50; top = 40; plot = h - top - bottom
+      colors["rrproxy"] = "#2563eb"; colors["nginx"] = "#16a34a"; colors["haproxy"] = "#ea580c"
+      printf "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 %d %d\" width=\"%d\" height=\"%d\" font-family=\"sans-serif\">\n", w, h, w, h
+      printf "<text x=\"%d\" y=\"22\" font-size=\"15\" font-weight=\"600\">Requests per second (median), by load and proxy</text>\n", left
+      groups = n / 3; gw = (w - left - 20) / groups
+      for (i = 1; i <= n; i++) {
+        g = int((i - 1) / 3); k = (i - 1) % 3
+        bh = rps[i] / max * plot; x = left + g * gw + 10 + k * (gw - 20) / 3; y = h - bottom - bh
+        printf "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" fill=\"%s\"/>\n", x, y, (gw - 20) / 3 - 4, bh, colors[proxy[i]]
+        printf "<text x=\"%.1f\" y=\"%.1f\" font-size=\"10\" text-anchor=\"middle\">%.0f</text>\n", x + ((gw - 20) / 3 - 4) / 2, y - 4, rps[i]
+        if (k == 1) printf "<text x=\"%.1f\" y=\"%d\" font-size=\"12\" text-anchor=\"middle\">%s</text>\n", x + ((gw - 20) / 3 - 4) / 2, h - bottom + 18, load[i]
+      }
+      printf "<line x1=\"%d\" x2=\"%d\" y1=\"%d\" y2=\"%d\" stroke=\"#111\"/>\n", left, w - 20, h - bottom, h - bottom
+      lx = left
+      split("rrproxy nginx haproxy", names, " ")
+      for (j = 1; j <= 3; j++) { printf "<rect x=\"%d\" y=\"%d\" width=\"12\" height=\"12\" fill=\"%s\"/><text x=\"%d\" y=\"%d\" font-size=\"12\">%s</text>\n", lx, h - 20, colors[names[j]], lx + 16, h - 10, names[j]; lx += 100 }
+      print "</svg>"
+    }' "$1"
+}
+
+cmd_bench() {
+  require_dotnet
+  local dir="$RESULTS_DIR/bench"
+  log "BenchmarkDotNet, short job: results to $dir"
+  dotnet run -c Release --project bench/Proxy.Aot.Benchmarks -- --filter "${BENCH_FILTER:-*}" --job short --exporters github --artifacts "$dir" &
+  CHILD_PIDS+=("$!")
+  wait "$!"
+  cat "$dir"/results/*-report-github.md
+}
+
 # The CI scenarios, each counted as one test.
 run_ci_scenarios() {
   log "Scenarios: the CI set against the published binary"
@@ -321,6 +512,8 @@ main() {
     backends) shift; build_sims; dotnet sim/Backends/bin/Release/net10.0/lab-backends.dll "$@" ;;
     publish) publish_proxy ;;
     calibrate) cmd_calibrate ;;
+    compare) cmd_compare ;;
+    bench) cmd_bench ;;
     *) usage >&2; die "unknown subcommand '$1'" ;;
   esac
 }

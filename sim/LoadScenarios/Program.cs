@@ -12,6 +12,9 @@ const string Help = """
       lab-scenarios list
       lab-scenarios run NAME [options]     run one scenario; exit 1 when a threshold fails
       lab-scenarios ci [options]           the short CI set (under a minute); exit 1 on any failure
+      lab-scenarios startup [--rounds N] [--proxy PATH]
+                                           start the proxy N times (default 10): median time from launch
+                                           to the first proxied 200, and resident memory then
 
     Options:
       --duration SECONDS      measured phase length (the scenario's own by default)
@@ -102,8 +105,25 @@ try
             return verdicts.All(v => v.Item2) && !cancel.IsCancellationRequested ? 0 : 1;
         }
 
+        case ["startup"]:
+        {
+            var rounds = (int)(Number("--rounds") ?? 10);
+            var binary = Value("--proxy") ?? DefaultProxyBinary();
+            var log = Path.Combine(Path.GetTempPath(), "rrproxy-startup.log");
+            var samples = await StartupProbe.RunAsync(binary, rounds, log);
+            static double Median(IEnumerable<double> values)
+            {
+                var sorted = values.Order().ToArray();
+                return sorted.Length % 2 == 1 ? sorted[sorted.Length / 2] : (sorted[(sorted.Length / 2) - 1] + sorted[sorted.Length / 2]) / 2;
+            }
+
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"{binary}: launch to first proxied 200: median {Median(samples.Select(s => s.MillisecondsToFirstResponse)):0.0} ms (min {samples.Min(s => s.MillisecondsToFirstResponse):0.0}, max {samples.Max(s => s.MillisecondsToFirstResponse):0.0}) over {rounds} starts; RSS then: median {Median(samples.Select(s => s.ResidentMiB)):0.0} MiB"));
+            return 0;
+        }
+
         default:
-            return Usage("expected 'list', 'run NAME' or 'ci'.");
+            return Usage("expected 'list', 'run NAME', 'ci' or 'startup'.");
     }
 }
 catch (OperationCanceledException) when (cancel.IsCancellationRequested)

@@ -1,5 +1,5 @@
 using BenchmarkDotNet.Running;
 using RoundRobinLab.Proxy.Benchmarks.Balancing;
 
-// `dotnet run -c Release --project bench/Proxy.Benchmarks -- --filter '*'`, or ./run-lab.sh bench.
+// `dotnet run -c Release --project bench/Proxy.Aot.Benchmarks -- --filter '*'`, or ./run-lab.sh bench.
 BenchmarkSwitcher.FromAssembly(typeof(BackendPoolBenchmarks).Assembly).Run(args);
