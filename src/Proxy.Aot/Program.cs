@@ -2,7 +2,7 @@ using RoundRobinLab.Proxy.Configuration;
 using RoundRobinLab.Proxy.Hosting;
 
 // Run socket completions inline on the I/O threads instead of hopping to the thread pool: the
-// proxy never blocks in a handler, and on two cores the hop costs ~9% of throughput
+// proxy never blocks in a handler, and on two cores the hop costs 6-9% of throughput
 // (./run-lab.sh compare, small responses at 50 connections). Read once, before the first socket;
 // an operator's own setting wins.
 if (Environment.GetEnvironmentVariable("DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS") is null)
