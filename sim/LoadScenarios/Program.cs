@@ -71,7 +71,8 @@ try
             foreach (var scenario in Catalogue.All)
             {
                 Console.WriteLine($"{scenario.Name,-16} {scenario.Purpose}");
-                Console.WriteLine($"{"",-16} load: {scenario.Simulation.Describe()}; asserts: {string.Join(", ", scenario.Thresholds.Select(t => t.Text))}");
+                var asserts = scenario.Thresholds.Count == 0 ? "nothing (no thresholds)" : string.Join(", ", scenario.Thresholds.Select(t => t.Text));
+                Console.WriteLine($"{"",-16} load: {scenario.Simulation.Describe()}; asserts: {asserts}");
             }
 
             return 0;
