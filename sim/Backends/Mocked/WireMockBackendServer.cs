@@ -44,10 +44,32 @@ internal sealed class WireMockBackendServer : IBackendServer
         return new WireMockBackendServer(server);
     }
 
-    public ValueTask DisposeAsync()
+    public async ValueTask DisposeAsync()
     {
+        var port = Port;
         Server.Stop();
         Server.Dispose();
-        return ValueTask.CompletedTask;
+
+        // WireMock stops its Kestrel host without waiting for it, so the port can accept for a
+        // moment longer. "Down" means refusing connections, so wait (at most 5 s) until it does.
+        var deadline = DateTime.UtcNow.AddSeconds(5);
+        while (DateTime.UtcNow < deadline && await AcceptsConnectionsAsync(port))
+        {
+            await Task.Delay(10);
+        }
+    }
+
+    private static async Task<bool> AcceptsConnectionsAsync(int port)
+    {
+        using var socket = new System.Net.Sockets.Socket(System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Tcp);
+        try
+        {
+            await socket.ConnectAsync(System.Net.IPAddress.Loopback, port);
+            return true;
+        }
+        catch (System.Net.Sockets.SocketException)
+        {
+            return false;
+        }
     }
 }

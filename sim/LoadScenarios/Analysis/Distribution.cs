@@ -38,8 +38,4 @@ public sealed record Distribution(
         var df = Math.Max(1, k - 1);
         return new Distribution(all, total, spread, deviation, chi, df, k > 1 ? Analysis.ChiSquare.PValue(chi, df) : 1);
     }
-
-    /// <summary>Whether two views of the same counts (client and backends) agree exactly.</summary>
-    public static bool Agree(IReadOnlyDictionary<string, long> a, IReadOnlyDictionary<string, long> b) =>
-        a.Keys.Union(b.Keys).All(key => a.GetValueOrDefault(key) == b.GetValueOrDefault(key));
 }

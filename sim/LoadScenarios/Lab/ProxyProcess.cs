@@ -36,8 +36,6 @@ public sealed partial class ProxyProcess : IAsyncDisposable
 
     public Uri AdminAddress { get; private set; } = null!;
 
-    public int ProcessId => _process.Id;
-
     public static async Task<ProxyProcess> StartAsync(string binary, IEnumerable<string> args, string logFile)
     {
         if (!File.Exists(binary))

@@ -48,6 +48,4 @@ public static class ScenarioMetrics
     /// <summary>The spread among a subset of backends (e.g. the survivors of a failure).</summary>
     public static long SpreadAmong(IReadOnlyDictionary<string, long> counts, params string[] backends) =>
         backends.Max(b => counts.GetValueOrDefault(b)) - backends.Min(b => counts.GetValueOrDefault(b));
-
-    public static Distribution Among(IReadOnlyDictionary<string, long> counts, IEnumerable<string> backends) => Distribution.Of(counts, backends);
 }

@@ -13,17 +13,17 @@ public sealed class MisbehaviourTests
     private static HttpClient Client(TimeSpan? timeout = null) =>
         new(new SocketsHttpHandler { UseProxy = false }) { Timeout = timeout ?? TimeSpan.FromSeconds(30) };
 
-    private static async Task<FakeBackend> OneBackendAsync(BackendFleet fleet, BackendProfile profile)
+    private static FakeBackend OneBackend(BackendFleet fleet, BackendProfile profile)
     {
         fleet.Backends[0].Profile = profile;
-        return await Task.FromResult(fleet.Backends[0]);
+        return fleet.Backends[0];
     }
 
     [Fact]
     public async Task FixedLatency_DelaysEveryAnswerByAtLeastThatMuch()
     {
         await using var fleet = await BackendFleetTests.StartAsync(1);
-        var backend = await OneBackendAsync(fleet, new BackendProfile { Latency = LatencyProfile.Fixed(150) });
+        var backend = OneBackend(fleet, new BackendProfile { Latency = LatencyProfile.Fixed(150) });
         using var client = Client();
         await client.GetStringAsync(backend.Url);
 
@@ -44,7 +44,7 @@ public sealed class MisbehaviourTests
     public async Task ErrorRate_FailsAShareWithinBinomialBounds()
     {
         await using var fleet = await BackendFleetTests.StartAsync(1);
-        var backend = await OneBackendAsync(fleet, new BackendProfile { ErrorRate = 0.25, ErrorStatus = 503 });
+        var backend = OneBackend(fleet, new BackendProfile { ErrorRate = 0.25, ErrorStatus = 503 });
         using var client = Client();
         const int Requests = 400;
 
@@ -72,7 +72,7 @@ public sealed class MisbehaviourTests
     public async Task ResetFault_DropsTheConnection_AfterLoggingTheRequest()
     {
         await using var fleet = await BackendFleetTests.StartAsync(1);
-        var backend = await OneBackendAsync(fleet, new BackendProfile { Faults = new FaultProfile { Reset = 1 } });
+        var backend = OneBackend(fleet, new BackendProfile { Faults = new FaultProfile { Reset = 1 } });
         using var client = Client();
 
         await Should.ThrowAsync<HttpRequestException>(() => client.GetAsync(backend.Url));
@@ -83,7 +83,7 @@ public sealed class MisbehaviourTests
     public async Task MalformedFault_IsNotHttp()
     {
         await using var fleet = await BackendFleetTests.StartAsync(1);
-        var backend = await OneBackendAsync(fleet, new BackendProfile { Faults = new FaultProfile { Malformed = 1 } });
+        var backend = OneBackend(fleet, new BackendProfile { Faults = new FaultProfile { Malformed = 1 } });
         using var client = Client();
 
         var error = await Should.ThrowAsync<HttpRequestException>(() => client.GetAsync(backend.Url));
@@ -94,7 +94,7 @@ public sealed class MisbehaviourTests
     public async Task NoResponseFault_HoldsTheConnectionUntilTheClientGivesUp()
     {
         await using var fleet = await BackendFleetTests.StartAsync(1);
-        var backend = await OneBackendAsync(fleet, new BackendProfile { Faults = new FaultProfile { NoResponse = 1 } });
+        var backend = OneBackend(fleet, new BackendProfile { Faults = new FaultProfile { NoResponse = 1 } });
         using var client = Client(TimeSpan.FromMilliseconds(500));
 
         await Should.ThrowAsync<TaskCanceledException>(() => client.GetAsync(backend.Url));
@@ -105,7 +105,7 @@ public sealed class MisbehaviourTests
     public async Task StreamAndBodyBytes_SendALargeBodyInTimedChunks()
     {
         await using var fleet = await BackendFleetTests.StartAsync(1);
-        var backend = await OneBackendAsync(fleet, new BackendProfile { BodyBytes = 300_000, Stream = new StreamProfile { Chunks = 3, ChunkDelayMs = 100 } });
+        var backend = OneBackend(fleet, new BackendProfile { BodyBytes = 300_000, Stream = new StreamProfile { Chunks = 3, ChunkDelayMs = 100 } });
         using var client = Client();
 
         var clock = Stopwatch.StartNew();
