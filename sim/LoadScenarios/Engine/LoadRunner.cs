@@ -164,7 +164,7 @@ public static class LoadRunner
 
             for (var i = InFlight; i > 0; i--)
             {
-                recorder.RecordError(ErrorKind.Timeout);
+                recorder.RecordError(measured: true, ErrorKind.Timeout);
             }
         }
 
@@ -310,6 +310,7 @@ public static class LoadRunner
 
         private async Task SendCoreAsync(long n, long dueTimestamp)
         {
+            var measured = recorder.Measuring;
             var spec = options.Requests(n);
             using var request = new HttpRequestMessage(new HttpMethod(spec.Method), new Uri(options.Target, spec.Path));
             if (spec.BodyBytes > 0)
@@ -344,11 +345,11 @@ public static class LoadRunner
                 }
 
                 var backend = response.Headers.TryGetValues("X-Backend-Id", out var ids) ? ids.FirstOrDefault() : null;
-                recorder.RecordResponse((int)response.StatusCode, bytes, backend, Stopwatch.GetElapsedTime(dueTimestamp));
+                recorder.RecordResponse(measured, (int)response.StatusCode, bytes, backend, Stopwatch.GetElapsedTime(dueTimestamp));
             }
             catch (Exception e)
             {
-                recorder.RecordError(Classify(e));
+                recorder.RecordError(measured, Classify(e));
             }
         }
 

@@ -35,14 +35,18 @@ internal sealed class ResponseRecorder
 
     public long ErrorsTotal => _errors.Sum();
 
-    public void RecordResponse(int status, long bytes, string? backend, TimeSpan latency)
+    /// <summary>
+    /// Records an answer. <paramref name="measured"/> is whether the request was sent in the
+    /// measured phase: a warm-up request that answers late stays out of the results.
+    /// </summary>
+    public void RecordResponse(bool measured, int status, long bytes, string? backend, TimeSpan latency)
     {
         if (backend is not null)
         {
             BackendsAllPhases.AddOrUpdate(backend, 1, static (_, count) => count + 1);
         }
 
-        if (!Measuring)
+        if (!measured)
         {
             return;
         }
@@ -58,9 +62,9 @@ internal sealed class ResponseRecorder
         _latency.RecordValue(Math.Clamp((long)latency.TotalMicroseconds, 1, HighestLatencyMicros));
     }
 
-    public void RecordError(ErrorKind kind)
+    public void RecordError(bool measured, ErrorKind kind)
     {
-        if (Measuring)
+        if (measured)
         {
             Interlocked.Increment(ref _completed);
             Interlocked.Increment(ref _errors[(int)kind]);
