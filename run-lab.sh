@@ -47,6 +47,8 @@ Subcommands:
                   and RSS per proxy and the ratio to nginx (table + chart).
                   ROUNDS (3) and SECONDS_PER_ROUND (10) set the rounds and their length.
   bench           BenchmarkDotNet microbenchmarks (short job) to results/bench.
+  startup         Footprint: start the published proxy ROUNDS (15) times; median time from
+                  launch to the first proxied 200, RSS then, and the binary's size.
   publish         Native AOT publish of the proxy to artifacts/proxy/rrproxy (reused
                   while its sources are unchanged).
   -h, --help      This text.
@@ -518,6 +520,12 @@ main() {
     calibrate) cmd_calibrate ;;
     compare) cmd_compare ;;
     bench) cmd_bench ;;
+    startup)
+      publish_proxy
+      build_sims
+      echo "binary: $(stat -c %s "$PROXY_BIN") bytes ($PROXY_BIN)"
+      scenarios_cli startup --rounds "${ROUNDS:-15}" --proxy "$PROXY_BIN"
+      ;;
     *) usage >&2; die "unknown subcommand '$1'" ;;
   esac
 }
