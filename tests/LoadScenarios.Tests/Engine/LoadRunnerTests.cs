@@ -37,20 +37,19 @@ public sealed class LoadRunnerTests : IAsyncLifetime
 
     public async Task DisposeAsync() => await _target.DisposeAsync();
 
-    /// <summary>A whole-second stall of the target, starting a second into the measured phase.</summary>
+    /// <summary>
+    /// A stall of the target of at least a whole second, starting a second into the measured
+    /// phase. One action holds it for its own second, so a late timer cannot shorten it.
+    /// </summary>
     private TimedAction[] StallForOneSecond() =>
     [
-        new(TimeSpan.FromSeconds(1), "stall", () =>
+        new(TimeSpan.FromSeconds(1), "stall for 1 s", async () =>
         {
-            _stall = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-            return Task.CompletedTask;
-        }),
-        new(TimeSpan.FromSeconds(2), "resume", () =>
-        {
-            var stall = _stall;
+            var stall = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            _stall = stall;
+            await Task.Delay(TimeSpan.FromSeconds(1));
             _stall = null;
-            stall?.SetResult();
-            return Task.CompletedTask;
+            stall.SetResult();
         }),
     ];
 
