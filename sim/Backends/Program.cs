@@ -2,6 +2,7 @@ using System.Globalization;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.Logging;
+using RoundRobinLab.Backends.Cli;
 using RoundRobinLab.Backends.Control;
 using RoundRobinLab.Backends.Fleet;
 using RoundRobinLab.Backends.Profiles;
@@ -22,36 +23,28 @@ const string Help = """
     bodies) are described in sim/Backends/README.md.
     """;
 
-var options = new Dictionary<string, string>(StringComparer.Ordinal);
-var positional = new List<string>();
-for (var i = 0; i < args.Length; i++)
+CliArguments cli;
+try
 {
-    if (args[i] is "-h" or "--help")
-    {
-        Console.Write(Help);
-        return 0;
-    }
-
-    if (args[i].StartsWith("--", StringComparison.Ordinal))
-    {
-        if (i + 1 >= args.Length)
-        {
-            return Fail($"{args[i]} needs a value; see --help.");
-        }
-
-        options[args[i]] = args[++i];
-    }
-    else
-    {
-        positional.Add(args[i]);
-    }
+    cli = CliArguments.Parse(args);
+}
+catch (ArgumentException e)
+{
+    return Fail($"{e.Message} See --help.");
 }
 
+if (cli.Help)
+{
+    Console.Write(Help);
+    return 0;
+}
+
+var positional = cli.Positional;
 try
 {
     if (positional is ["ctl", .. var command])
     {
-        return await ControlClient.RunAsync(command, options.GetValueOrDefault("--control", "http://127.0.0.1:5000"));
+        return await ControlClient.RunAsync(command, cli.Value("--control") ?? "http://127.0.0.1:5000");
     }
 
     if (positional.Count > 0)
@@ -61,17 +54,17 @@ try
 
     var fleetOptions = new FleetOptions
     {
-        Count = Int(options, "--count", 3),
-        BasePort = Int(options, "--base-port", 5001),
-        Mode = options.GetValueOrDefault("--mode", "wiremock") switch
+        Count = Int(cli, "--count", 3),
+        BasePort = Int(cli, "--base-port", 5001),
+        Mode = (cli.Value("--mode") ?? "wiremock") switch
         {
             "wiremock" => BackendMode.WireMock,
             "lean" => BackendMode.Lean,
             var other => throw new ArgumentException($"--mode: '{other}' is not wiremock or lean."),
         },
-        Profiles = options.TryGetValue("--profile", out var file) ? ProfileFile.Load(file) : new ProfileFile(),
+        Profiles = cli.Value("--profile") is { } file ? ProfileFile.Load(file) : new ProfileFile(),
     };
-    var controlPort = Int(options, "--control-port", fleetOptions.BasePort - 1);
+    var controlPort = Int(cli, "--control-port", fleetOptions.BasePort - 1);
 
     await using var fleet = await BackendFleet.StartAsync(fleetOptions);
     var builder = WebApplication.CreateSlimBuilder();
@@ -101,9 +94,9 @@ catch (IOException e)
     return Fail($"cannot listen: {e.Message} Choose other ports with --base-port / --control-port.");
 }
 
-static int Int(Dictionary<string, string> options, string name, int fallback)
+static int Int(CliArguments cli, string name, int fallback)
 {
-    if (!options.TryGetValue(name, out var text))
+    if (cli.Value(name) is not { } text)
     {
         return fallback;
     }

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Runtime.InteropServices;
+using RoundRobinLab.Backends.Cli;
 using RoundRobinLab.Scenarios.Lab;
 using RoundRobinLab.Scenarios.Reports;
 using RoundRobinLab.Scenarios.Scenarios;
@@ -28,30 +29,23 @@ const string Help = """
       --proxy-port P --admin-port P --backend-base-port P   (defaults 8080, 9901, 5001)
     """;
 
-var options = new Dictionary<string, List<string>>(StringComparer.Ordinal);
-var positional = new List<string>();
-for (var i = 0; i < args.Length; i++)
+CliArguments cli;
+try
 {
-    if (args[i] is "-h" or "--help")
-    {
-        Console.Write(Help);
-        return 0;
-    }
-
-    if (args[i].StartsWith("--", StringComparison.Ordinal))
-    {
-        if (i + 1 >= args.Length)
-        {
-            return Usage($"{args[i]} needs a value.");
-        }
-
-        (options.TryGetValue(args[i], out var list) ? list : options[args[i]] = []).Add(args[++i]);
-    }
-    else
-    {
-        positional.Add(args[i]);
-    }
+    cli = CliArguments.Parse(args);
 }
+catch (ArgumentException e)
+{
+    return Usage(e.Message);
+}
+
+if (cli.Help)
+{
+    Console.Write(Help);
+    return 0;
+}
+
+var positional = cli.Positional;
 
 using var cancel = new CancellationTokenSource();
 using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, Stop);
@@ -164,13 +158,13 @@ RunSettings Settings(string scenario, string? reportDirectory) => new()
     Rate = Number("--rate"),
     Users = Number("--users") is { } users ? (int)users : null,
     WarmUp = Seconds("--warmup"),
-    ExtraThresholds = [.. (options.GetValueOrDefault("--threshold") ?? []).Select(ParseThreshold)],
+    ExtraThresholds = [.. cli.Values("--threshold").Select(ParseThreshold)],
     Ports = new LabPorts((int)(Number("--proxy-port") ?? 8080), (int)(Number("--admin-port") ?? 9901), (int)(Number("--backend-base-port") ?? 5001)),
     ProxyBinary = Value("--proxy") ?? DefaultProxyBinary(),
     ReportDirectory = reportDirectory ?? Value("--report-dir") ?? DefaultReportDirectory(scenario),
 };
 
-string? Value(string name) => options.TryGetValue(name, out var values) ? values[^1] : null;
+string? Value(string name) => cli.Value(name);
 
 double? Number(string name)
 {
