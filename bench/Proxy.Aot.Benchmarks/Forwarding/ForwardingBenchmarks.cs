@@ -24,8 +24,8 @@ public class ForwardingBenchmarks
     {
         _pool = new BackendPool([new Uri("http://127.0.0.1:5001")], TimeSpan.FromSeconds(10), TimeProvider.System, NullLogger<BackendPool>.Instance);
         _smallBackend = new InMemoryBackend(s_small);
-        _small = new Forwarder(_pool, new HttpMessageInvoker(_smallBackend), TimeSpan.FromSeconds(100), NullLogger<Forwarder>.Instance);
-        _large = new Forwarder(_pool, new HttpMessageInvoker(new InMemoryBackend(s_mebibyte)), TimeSpan.FromSeconds(100), NullLogger<Forwarder>.Instance);
+        _small = new Forwarder(_pool, new HttpMessageInvoker(_smallBackend), new ForwarderOptions(), NullLogger<Forwarder>.Instance);
+        _large = new Forwarder(_pool, new HttpMessageInvoker(new InMemoryBackend(s_mebibyte)), new ForwarderOptions(), NullLogger<Forwarder>.Instance);
     }
 
     [GlobalCleanup]
@@ -45,7 +45,7 @@ public class ForwardingBenchmarks
     public HttpRequestMessage BuildUpstreamRequest()
     {
         var context = InMemoryBackend.Request();
-        return Forwarder.BuildRequest(context, _pool.All[0], "/api/items/42?view=full", content: null);
+        return UpstreamRequest.Build(context, _pool.All[0], "/api/items/42?view=full", content: null, ForwardedHeaders.TrustNobody);
     }
 
     [Benchmark]

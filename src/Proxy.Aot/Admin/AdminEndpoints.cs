@@ -33,7 +33,7 @@ internal static class AdminEndpoints
         for (var i = 0; i < backends.Length; i++)
         {
             var backend = pool.All[i];
-            backends[i] = new BackendStats(backend.Prefix, backend.Healthy, backend.Requests, backend.Failures, backend.InFlight);
+            backends[i] = new BackendStats(backend.Prefix, backend.Healthy, backend.Requests, backend.Failures, backend.InFlight, backend.Ejections);
         }
 
         return new StatsResponse(pool.HealthyCount, backends.Length, backends);
@@ -44,8 +44,9 @@ internal static class AdminEndpoints
     {
         var text = new StringBuilder();
         Family(text, pool, "rrproxy_backend_requests_total", "counter", "Requests sent to the backend, retries included.", b => b.Requests);
-        Family(text, pool, "rrproxy_backend_failures_total", "counter", "Requests to the backend that failed: no connection, no response or a broken response body.", b => b.Failures);
+        Family(text, pool, "rrproxy_backend_failures_total", "counter", "Requests to the backend that failed through its fault: no connection, no response, a timeout or a broken response body.", b => b.Failures);
         Family(text, pool, "rrproxy_backend_in_flight", "gauge", "Requests to the backend not finished yet.", b => b.InFlight);
+        Family(text, pool, "rrproxy_backend_ejections_total", "counter", "Times the backend was taken out of rotation.", b => b.Ejections);
         Family(text, pool, "rrproxy_backend_healthy", "gauge", "1 while the backend is in rotation, 0 while it is ejected.", b => b.Healthy ? 1 : 0);
         return text.ToString();
     }

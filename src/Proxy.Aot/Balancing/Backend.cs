@@ -10,6 +10,8 @@ internal sealed class Backend(int index, Uri address)
     private long _requests;
     private long _failures;
     private long _inFlight;
+    private long _ejections;
+    private int _failuresInARow;
 
     public int Index { get; } = index;
 
@@ -23,9 +25,16 @@ internal sealed class Backend(int index, Uri address)
 
     public long Requests => Interlocked.Read(ref _requests);
 
+    /// <summary>Attempts that failed through the backend's fault (never the client's or the proxy's).</summary>
     public long Failures => Interlocked.Read(ref _failures);
 
     public long InFlight => Interlocked.Read(ref _inFlight);
+
+    /// <summary>How often the backend was taken out of rotation.</summary>
+    public long Ejections => Interlocked.Read(ref _ejections);
+
+    /// <summary>Failures since the last success: what --max-fails counts.</summary>
+    public int FailuresInARow => Volatile.Read(ref _failuresInARow);
 
     public void OnAttemptStarted()
     {
@@ -33,13 +42,30 @@ internal sealed class Backend(int index, Uri address)
         Interlocked.Increment(ref _inFlight);
     }
 
-    public void OnAttemptEnded(bool failed)
+    /// <summary>Every started attempt ends exactly once, whatever happened (callers use finally).</summary>
+    public void OnAttemptEnded() => Interlocked.Decrement(ref _inFlight);
+
+    /// <summary>Counts a failure; returns how many there have been in a row.</summary>
+    public int OnFailed()
     {
-        Interlocked.Decrement(ref _inFlight);
-        if (failed)
+        Interlocked.Increment(ref _failures);
+        return Interlocked.Increment(ref _failuresInARow);
+    }
+
+    public void OnSucceeded()
+    {
+        // Read first: the common case (no failure pending) writes nothing to a shared cache line.
+        if (Volatile.Read(ref _failuresInARow) != 0)
         {
-            Interlocked.Increment(ref _failures);
+            Volatile.Write(ref _failuresInARow, 0);
         }
+    }
+
+    /// <summary>Called under the pool's lock when the backend leaves rotation.</summary>
+    public void OnEjected()
+    {
+        Interlocked.Increment(ref _ejections);
+        Volatile.Write(ref _failuresInARow, 0);
     }
 
     public override string ToString() => Prefix;

@@ -12,8 +12,16 @@ namespace RoundRobinLab.Proxy.Balancing;
 /// the list (which is what skipping a dead entry does: its neighbour gets twice the load).
 /// </para>
 /// <para>
-/// A backend that refuses connections is ejected for a cool-down, then readmitted; if it is still
-/// down, its next request fails to connect, is retried elsewhere and ejects it again.
+/// Passive health: a backend that refuses a connection is ejected at once; one that fails in any
+/// other way (connect timeout, reset, invalid response, response or idle timeout) is ejected after
+/// <c>maxFails</c> failures in a row, and any success resets that count (nginx's max_fails,
+/// Envoy's consecutive gateway errors). An ejected backend is readmitted after the cool-down; if
+/// it is still down, its next request fails and ejects it again.
+/// </para>
+/// <para>
+/// Panic: when no backend is in rotation, <see cref="PanicOrder"/> offers every configured backend
+/// in turn, so a backend that is back before its cool-down ends serves at once (nginx never marks
+/// the only server of an upstream down; YARP's HealthyOrPanic). One that answers is readmitted.
 /// </para>
 /// </summary>
 internal sealed partial class BackendPool : IDisposable
@@ -21,14 +29,17 @@ internal sealed partial class BackendPool : IDisposable
     private readonly Backend[] _all;
     private readonly TimeProvider _time;
     private readonly TimeSpan _ejectDuration;
+    private readonly int _maxFails;
     private readonly ILogger _logger;
     private readonly Lock _lock = new();
     private readonly ITimer?[] _readmitTimers;
     private volatile Backend[] _healthy;
     private long _next;
 
-    public BackendPool(IReadOnlyList<Uri> addresses, TimeSpan ejectDuration, TimeProvider time, ILogger<BackendPool> logger)
+    public BackendPool(IReadOnlyList<Uri> addresses, TimeSpan ejectDuration, TimeProvider time, ILogger<BackendPool> logger, int maxFails = 3)
     {
+        ArgumentOutOfRangeException.ThrowIfLessThan(maxFails, 1);
+        _maxFails = maxFails;
         ArgumentOutOfRangeException.ThrowIfZero(addresses.Count);
         _all = new Backend[addresses.Count];
         for (var i = 0; i < _all.Length; i++)
@@ -87,6 +98,51 @@ internal sealed partial class BackendPool : IDisposable
         return null;
     }
 
+    /// <summary>
+    /// Every configured backend once, starting at a rotating offset so that panic traffic is
+    /// spread too: for a request that found no backend in rotation.
+    /// </summary>
+    public IEnumerable<Backend> PanicOrder()
+    {
+        var start = (int)((ulong)(Interlocked.Increment(ref _next) - 1) % (ulong)_all.Length);
+        for (var i = 0; i < _all.Length; i++)
+        {
+            yield return _all[(start + i) % _all.Length];
+        }
+    }
+
+    /// <summary>
+    /// A failure through the backend's fault. <paramref name="ejectAtOnce"/> for a refused
+    /// connection (nothing listens: no point in asking again); otherwise the backend is ejected
+    /// once it has failed --max-fails times in a row.
+    /// </summary>
+    public void ReportFailure(Backend backend, bool ejectAtOnce, string reason)
+    {
+        var inARow = backend.OnFailed();
+        if (ejectAtOnce)
+        {
+            Eject(backend, reason);
+        }
+        else if (inARow >= _maxFails)
+        {
+            Eject(backend, string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{inARow} failures in a row, the last: {reason}"));
+        }
+    }
+
+    /// <summary>
+    /// An answer: resets the failure count. <paramref name="readmit"/> when the request was sent
+    /// in panic: a backend that answers then is back at once. (Not otherwise: an answer to a
+    /// request sent before the backend was ejected says little about it now.)
+    /// </summary>
+    public void ReportSuccess(Backend backend, bool readmit)
+    {
+        backend.OnSucceeded();
+        if (readmit && !backend.Healthy)
+        {
+            Readmit(backend, "it answered while no backend was in rotation");
+        }
+    }
+
     /// <summary>Takes <paramref name="backend"/> out of rotation for the cool-down; no-op if it is out already.</summary>
     public void Eject(Backend backend, string reason)
     {
@@ -98,15 +154,16 @@ internal sealed partial class BackendPool : IDisposable
             }
 
             backend.Healthy = false;
+            backend.OnEjected();
             Rebuild();
             _readmitTimers[backend.Index]?.Dispose();
-            _readmitTimers[backend.Index] = _time.CreateTimer(_ => Readmit(backend), null, _ejectDuration, Timeout.InfiniteTimeSpan);
+            _readmitTimers[backend.Index] = _time.CreateTimer(_ => Readmit(backend, "after its cool-down"), null, _ejectDuration, Timeout.InfiniteTimeSpan);
         }
 
         BackendEjected(_logger, backend.Prefix, _ejectDuration.TotalSeconds, reason, _healthy.Length, _all.Length);
     }
 
-    private void Readmit(Backend backend)
+    private void Readmit(Backend backend, string why)
     {
         lock (_lock)
         {
@@ -121,7 +178,7 @@ internal sealed partial class BackendPool : IDisposable
             _readmitTimers[backend.Index] = null;
         }
 
-        BackendReadmitted(_logger, backend.Prefix, _healthy.Length, _all.Length);
+        BackendReadmitted(_logger, backend.Prefix, why, _healthy.Length, _all.Length);
     }
 
     /// <summary>Publishes a new snapshot in configuration order; callers hold the lock.</summary>
@@ -173,6 +230,6 @@ internal sealed partial class BackendPool : IDisposable
     [LoggerMessage(Level = LogLevel.Warning, Message = "Backend {Backend} ejected for {Seconds}s: {Reason} ({Healthy}/{Total} in rotation)")]
     private static partial void BackendEjected(ILogger logger, string backend, double seconds, string reason, int healthy, int total);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Backend {Backend} readmitted after its cool-down ({Healthy}/{Total} in rotation)")]
-    private static partial void BackendReadmitted(ILogger logger, string backend, int healthy, int total);
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Backend {Backend} readmitted {Why} ({Healthy}/{Total} in rotation)")]
+    private static partial void BackendReadmitted(ILogger logger, string backend, string why, int healthy, int total);
 }

@@ -15,8 +15,15 @@ internal static class CommandLine
         new("--urls", "Proxy:Urls", "URL[,URL...]", "http://0.0.0.0:8080", "Where to accept proxied traffic (http:// only; port 0 picks a free port)"),
         new("--admin-urls", "Proxy:AdminUrls", "URL[,URL...]", "http://127.0.0.1:9901", "Admin listener: /healthz, /stats, /metrics"),
         new("--connect-timeout", "Proxy:ConnectTimeoutSeconds", "SECONDS", "5", "Give up connecting to a backend after this long and try the next one"),
-        new("--response-timeout", "Proxy:ResponseTimeoutSeconds", "SECONDS", "100", "Answer 504 when a backend sends no response headers for this long"),
-        new("--eject-seconds", "Proxy:EjectSeconds", "SECONDS", "10", "Keep a backend that refused a connection out of rotation for this long"),
+        new("--response-timeout", "Proxy:ResponseTimeoutSeconds", "SECONDS", "100", "Answer 504 when a backend sends no response headers this long after the whole request was sent"),
+        new("--idle-timeout", "Proxy:IdleTimeoutSeconds", "SECONDS", "60", "While a body streams to or from a backend, give up when no byte moves either way for this long (504, or a cut connection once the client has part of the response)"),
+        new("--max-fails", "Proxy:MaxFails", "N", "3", "Eject a backend after this many failures in a row (timeouts, resets, invalid responses); a refused connection ejects at once"),
+        new("--eject-seconds", "Proxy:EjectSeconds", "SECONDS", "10", "Keep an ejected backend out of rotation for this long"),
+        new("--trusted-proxies", "Proxy:TrustedProxies", "CIDR[,CIDR...]", "(none)", "Peers whose Forwarded, X-Forwarded-* and X-Real-IP headers are kept and appended to; from anyone else they are replaced"),
+        new("--max-connections", "Proxy:MaxConnections", "N", "10000", "Client connections held at once; further ones are closed at once"),
+        new("--client-header-timeout", "Proxy:ClientHeaderTimeoutSeconds", "SECONDS", "30", "Close a client connection that has not sent a whole request head within this long (slowloris)"),
+        new("--client-keepalive-timeout", "Proxy:ClientKeepAliveTimeoutSeconds", "SECONDS", "130", "Close an idle kept-alive client connection after this long"),
+        new("--client-min-rate", "Proxy:ClientMinBytesPerSecond", "BYTES", "240", "Cut a client that sends its body or reads the response slower than this, after a 5 s grace period; 0 turns the check off"),
         new("--shutdown-timeout", "Proxy:ShutdownTimeoutSeconds", "SECONDS", "30", "On SIGTERM/Ctrl-C, wait this long for in-flight requests to finish"),
     ];
 

@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Net;
 using Microsoft.Extensions.Configuration;
 
 namespace RoundRobinLab.Proxy.Configuration;
@@ -16,7 +17,23 @@ internal sealed record ProxySettings
 
     public TimeSpan ResponseTimeout { get; init; } = TimeSpan.FromSeconds(100);
 
+    public TimeSpan IdleTimeout { get; init; } = TimeSpan.FromSeconds(60);
+
+    public int MaxFails { get; init; } = 3;
+
     public TimeSpan EjectDuration { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>Peers whose forwarding headers are believed; empty: nobody's are.</summary>
+    public IReadOnlyList<IPNetwork> TrustedProxies { get; init; } = [];
+
+    public int MaxConnections { get; init; } = 10_000;
+
+    public TimeSpan ClientHeaderTimeout { get; init; } = TimeSpan.FromSeconds(30);
+
+    public TimeSpan ClientKeepAliveTimeout { get; init; } = TimeSpan.FromSeconds(130);
+
+    /// <summary>Kestrel's minimum request and response body rates; 0 turns both checks off.</summary>
+    public int ClientMinBytesPerSecond { get; init; } = 240;
 
     public TimeSpan ShutdownTimeout { get; init; } = TimeSpan.FromSeconds(30);
 
@@ -54,7 +71,14 @@ internal sealed record ProxySettings
             AdminUrls = ParseListen(proxy, "AdminUrls", "--admin-urls") ?? defaults.AdminUrls,
             ConnectTimeout = Seconds(proxy, "ConnectTimeoutSeconds", "--connect-timeout") ?? defaults.ConnectTimeout,
             ResponseTimeout = Seconds(proxy, "ResponseTimeoutSeconds", "--response-timeout") ?? defaults.ResponseTimeout,
+            IdleTimeout = Seconds(proxy, "IdleTimeoutSeconds", "--idle-timeout") ?? defaults.IdleTimeout,
+            MaxFails = Integer(proxy, "MaxFails", "--max-fails", 1, 1000) ?? defaults.MaxFails,
             EjectDuration = Seconds(proxy, "EjectSeconds", "--eject-seconds") ?? defaults.EjectDuration,
+            TrustedProxies = ParseNetworks(List(proxy, "TrustedProxies")),
+            MaxConnections = Integer(proxy, "MaxConnections", "--max-connections", 1, 10_000_000) ?? defaults.MaxConnections,
+            ClientHeaderTimeout = Seconds(proxy, "ClientHeaderTimeoutSeconds", "--client-header-timeout") ?? defaults.ClientHeaderTimeout,
+            ClientKeepAliveTimeout = Seconds(proxy, "ClientKeepAliveTimeoutSeconds", "--client-keepalive-timeout") ?? defaults.ClientKeepAliveTimeout,
+            ClientMinBytesPerSecond = Integer(proxy, "ClientMinBytesPerSecond", "--client-min-rate", 0, 1_000_000_000) ?? defaults.ClientMinBytesPerSecond,
             ShutdownTimeout = Seconds(proxy, "ShutdownTimeoutSeconds", "--shutdown-timeout", allowZero: true) ?? defaults.ShutdownTimeout,
         };
     }
@@ -111,6 +135,46 @@ internal sealed record ProxySettings
         }
 
         return addresses;
+    }
+
+    private static List<IPNetwork> ParseNetworks(List<string> values)
+    {
+        const string Setting = "--trusted-proxies (Proxy:TrustedProxies)";
+        var networks = new List<IPNetwork>(values.Count);
+        foreach (var value in values)
+        {
+            // A bare address is a network of one.
+            if (IPNetwork.TryParse(value, out var network))
+            {
+                networks.Add(network);
+            }
+            else if (IPAddress.TryParse(value, out var address))
+            {
+                networks.Add(new IPNetwork(address, address.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork ? 32 : 128));
+            }
+            else
+            {
+                throw new SettingsException($"{Setting}: '{value}' is not an address or CIDR range; give e.g. --trusted-proxies 10.0.0.0/8,127.0.0.1.");
+            }
+        }
+
+        return networks;
+    }
+
+    private static int? Integer(IConfigurationSection proxy, string key, string flag, int min, int max)
+    {
+        var value = proxy[key];
+        if (string.IsNullOrWhiteSpace(value))
+        {
+            return null;
+        }
+
+        if (!int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var number) || number < min || number > max)
+        {
+            throw new SettingsException($"{flag} (Proxy:{key}): '{value}' is not a whole number from {min} to {max}, e.g. {flag} {Math.Max(min, 3)}.");
+        }
+
+        return number;
     }
 
     private static TimeSpan? Seconds(IConfigurationSection proxy, string key, string flag, bool allowZero = false)

@@ -18,7 +18,7 @@ internal sealed class ProxyError(int statusCode, string reason)
     public string Reason { get; } = reason;
 
     public static readonly ProxyError NoBackend = new(StatusCodes.Status503ServiceUnavailable,
-        "503 Service Unavailable: no backend is in rotation; every backend failed recently. Try again shortly.");
+        "503 Service Unavailable: no backend is in rotation and none accepted a connection. Try again shortly.");
 
     public static readonly ProxyError ConnectFailed = new(StatusCodes.Status502BadGateway,
         "502 Bad Gateway: could not connect to any backend.");
@@ -32,14 +32,41 @@ internal sealed class ProxyError(int statusCode, string reason)
     public static readonly ProxyError BackendFailed = new(StatusCodes.Status502BadGateway,
         "502 Bad Gateway: the connection to the backend failed before a response arrived.");
 
+    public static readonly ProxyError BackendSwitchedProtocols = new(StatusCodes.Status502BadGateway,
+        "502 Bad Gateway: the backend switched protocols (101), which the client did not ask for.");
+
+    public static readonly ProxyError ResponseHeaderInvalid = new(StatusCodes.Status502BadGateway,
+        "502 Bad Gateway: the backend sent a response header that cannot be relayed (an invalid name, or a control character in its value).");
+
+    public static readonly ProxyError OutOfResources = new(StatusCodes.Status503ServiceUnavailable,
+        "503 Service Unavailable: the proxy has no free sockets (file descriptors) to reach a backend. Try again shortly.");
+
     public static readonly ProxyError Connect = new(StatusCodes.Status405MethodNotAllowed,
         "405 Method Not Allowed: CONNECT is not supported; this is a reverse proxy, not a forward proxy.");
 
-    public static readonly ProxyError AsteriskForm = new(StatusCodes.Status501NotImplemented,
-        "501 Not Implemented: 'OPTIONS *' is not forwarded; ask for a path instead.");
+    public static readonly ProxyError AsteriskForm = new(StatusCodes.Status400BadRequest,
+        "400 Bad Request: '*' is a request target for OPTIONS only; ask for a path instead.");
 
-    public static ProxyError Timeout(TimeSpan responseTimeout) => new(StatusCodes.Status504GatewayTimeout,
+    public static readonly ProxyError InvalidHeaderName = new(StatusCodes.Status400BadRequest,
+        "400 Bad Request: a request header name has a character that is not allowed in a header name (RFC 9110 §5.1).");
+
+    public static readonly ProxyError InvalidHeaderValue = new(StatusCodes.Status400BadRequest,
+        "400 Bad Request: a request header value has a control character (only tab is allowed, RFC 9110 §5.5).");
+
+    public static readonly ProxyError InvalidContentLength = new(StatusCodes.Status400BadRequest,
+        "400 Bad Request: Content-Length must be digits only (RFC 9110 §8.6).");
+
+    public static ProxyError ResponseTimeout(TimeSpan responseTimeout) => new(StatusCodes.Status504GatewayTimeout,
         string.Create(CultureInfo.InvariantCulture, $"504 Gateway Timeout: the backend sent no response within {responseTimeout.TotalSeconds:0.###}s."));
+
+    public static ProxyError UploadIdle(TimeSpan idleTimeout) => new(StatusCodes.Status504GatewayTimeout,
+        string.Create(CultureInfo.InvariantCulture, $"504 Gateway Timeout: the backend took no request body bytes for {idleTimeout.TotalSeconds:0.###}s."));
+
+    public static ProxyError DownloadIdle(TimeSpan idleTimeout) => new(StatusCodes.Status504GatewayTimeout,
+        string.Create(CultureInfo.InvariantCulture, $"504 Gateway Timeout: the backend sent response headers, then nothing for {idleTimeout.TotalSeconds:0.###}s."));
+
+    public static ProxyError CannotSend(string detail) => new(StatusCodes.Status502BadGateway,
+        $"502 Bad Gateway: the request could not be sent to a backend ({detail}).");
 
     public static ProxyError BadRequestBody(int statusCode, string detail) => new(statusCode,
         $"{statusCode} {ReasonPhrase(statusCode)}: the request body could not be read ({detail}).");

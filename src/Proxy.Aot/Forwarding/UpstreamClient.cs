@@ -1,4 +1,5 @@
 using System.Net;
+using System.Text;
 
 namespace RoundRobinLab.Proxy.Forwarding;
 
@@ -19,5 +20,9 @@ internal static class UpstreamClient
         PooledConnectionIdleTimeout = TimeSpan.FromSeconds(60),
         // Backends may set many cookies; allow as much response header as Kestrel allows request header.
         MaxResponseHeadersLength = 64,
+        // Header bytes pass byte for byte (obs-text is legal): Latin-1 maps each byte to one
+        // char and back, matching Kestrel's side (Hosting/ProxyHost.ConfigureClientLimits).
+        RequestHeaderEncodingSelector = static (_, _) => Encoding.Latin1,
+        ResponseHeaderEncodingSelector = static (_, _) => Encoding.Latin1,
     }, disposeHandler: true);
 }

@@ -1,4 +1,5 @@
 using System.Net;
+using System.Text;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
@@ -19,6 +20,9 @@ namespace RoundRobinLab.Proxy.Hosting;
 /// </summary>
 internal sealed partial class ProxyHost : IAsyncDisposable
 {
+    /// <summary>File descriptors kept for backend connections, listeners and logs beyond --max-connections.</summary>
+    private const int ReservedDescriptors = 1024;
+
     private readonly WebApplication _proxy;
     private readonly WebApplication _admin;
     private readonly HttpMessageInvoker _client;
@@ -28,13 +32,18 @@ internal sealed partial class ProxyHost : IAsyncDisposable
     private ProxyHost(ProxySettings settings, Action<ILoggingBuilder>? configureLogging, TimeProvider time)
     {
         _settings = settings;
-        _proxy = CreateApp(settings.Urls, settings, configureLogging);
-        _admin = CreateApp(settings.AdminUrls, settings, configureLogging);
+        _proxy = CreateApp(settings.Urls, settings, configureLogging, proxied: true);
+        _admin = CreateApp(settings.AdminUrls, settings, configureLogging, proxied: false);
         var loggers = _proxy.Services.GetRequiredService<ILoggerFactory>();
         _logger = loggers.CreateLogger("RoundRobinLab.Proxy");
         _client = UpstreamClient.Create(settings.ConnectTimeout);
-        Pool = new BackendPool(settings.Backends, settings.EjectDuration, time, loggers.CreateLogger<BackendPool>());
-        var forwarder = new Forwarder(Pool, _client, settings.ResponseTimeout, loggers.CreateLogger<Forwarder>());
+        Pool = new BackendPool(settings.Backends, settings.EjectDuration, time, loggers.CreateLogger<BackendPool>(), settings.MaxFails);
+        var forwarder = new Forwarder(Pool, _client, new ForwarderOptions
+        {
+            ResponseTimeout = settings.ResponseTimeout,
+            IdleTimeout = settings.IdleTimeout,
+            Forwarded = new ForwardedHeaders(settings.TrustedProxies),
+        }, loggers.CreateLogger<Forwarder>());
         _proxy.Run(forwarder.ForwardAsync);
         _admin.MapAdmin(Pool);
     }
@@ -52,13 +61,20 @@ internal sealed partial class ProxyHost : IAsyncDisposable
     /// <summary>Binds both listeners; throws IOException when an address cannot be bound.</summary>
     public async Task StartAsync(CancellationToken cancellationToken = default)
     {
+        var descriptors = FileDescriptorLimit.Raise();
+        // Client connections must leave room for backend connections (one per request in flight).
+        if (descriptors < _settings.MaxConnections + ReservedDescriptors)
+        {
+            DescriptorsShort(_logger, _settings.MaxConnections, ReservedDescriptors, descriptors.Value);
+        }
+
         await _admin.StartAsync(cancellationToken);
         await _proxy.StartAsync(cancellationToken);
         var urls = string.Join(", ", ProxyUrls);
         var adminUrls = string.Join(", ", AdminUrls);
         var backends = string.Join(", ", Pool.All);
-        Started(_logger, urls, adminUrls, Pool.All.Count, backends,
-            _settings.ConnectTimeout.TotalSeconds, _settings.ResponseTimeout.TotalSeconds, _settings.EjectDuration.TotalSeconds);
+        Started(_logger, urls, adminUrls, Pool.All.Count, backends, _settings.ConnectTimeout.TotalSeconds, _settings.ResponseTimeout.TotalSeconds,
+            _settings.IdleTimeout.TotalSeconds, _settings.MaxFails, _settings.EjectDuration.TotalSeconds);
     }
 
     /// <summary>Serves until SIGTERM or Ctrl-C, then lets in-flight requests finish (bounded by the shutdown timeout).</summary>
@@ -83,7 +99,7 @@ internal sealed partial class ProxyHost : IAsyncDisposable
         Pool.Dispose();
     }
 
-    private static WebApplication CreateApp(IReadOnlyList<ListenAddress> urls, ProxySettings settings, Action<ILoggingBuilder>? configureLogging)
+    private static WebApplication CreateApp(IReadOnlyList<ListenAddress> urls, ProxySettings settings, Action<ILoggingBuilder>? configureLogging, bool proxied)
     {
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions
         {
@@ -109,6 +125,11 @@ internal sealed partial class ProxyHost : IAsyncDisposable
             kestrel.AddServerHeader = false;
             // Bodies are streamed, never buffered, so there is no reason to cap their size here.
             kestrel.Limits.MaxRequestBodySize = null;
+            if (proxied)
+            {
+                ConfigureClientLimits(kestrel, settings);
+            }
+
             foreach (var url in urls)
             {
                 Listen(kestrel, url);
@@ -116,6 +137,32 @@ internal sealed partial class ProxyHost : IAsyncDisposable
         });
 
         return builder.Build();
+    }
+
+    /// <summary>
+    /// What clients may do to the proxied listener, stated rather than left to Kestrel's
+    /// defaults (which are the same numbers, except the connection cap, which Kestrel lacks).
+    /// </summary>
+    private static void ConfigureClientLimits(KestrelServerOptions kestrel, ProxySettings settings)
+    {
+        // Header bytes pass byte for byte: obs-text (0x80-0xFF, RFC 9110 §5.5) is legal in a
+        // field value, and Latin-1 maps each byte to one char and back, both ways. UTF-8 (the
+        // default for requests) or ASCII (for responses) would turn such bytes into errors.
+        kestrel.RequestHeaderEncodingSelector = static _ => Encoding.Latin1;
+        kestrel.ResponseHeaderEncodingSelector = static _ => Encoding.Latin1;
+
+        var limits = kestrel.Limits;
+        // Beyond this many connections Kestrel closes new ones at once, so descriptors are left
+        // for backend connections (exhausting them would fail every request, not just new ones).
+        limits.MaxConcurrentConnections = settings.MaxConnections;
+        // Slowloris: a request head must arrive whole within this time.
+        limits.RequestHeadersTimeout = settings.ClientHeaderTimeout;
+        limits.KeepAliveTimeout = settings.ClientKeepAliveTimeout;
+        // A client that trickles its body or reads the response slower than this is cut,
+        // after a grace period; the idle timeout towards the backend does not count that wait.
+        var rate = settings.ClientMinBytesPerSecond;
+        limits.MinRequestBodyDataRate = rate == 0 ? null : new MinDataRate(rate, TimeSpan.FromSeconds(5));
+        limits.MinResponseDataRate = rate == 0 ? null : new MinDataRate(rate, TimeSpan.FromSeconds(5));
     }
 
     private static void Listen(KestrelServerOptions kestrel, ListenAddress url)
@@ -146,6 +193,9 @@ internal sealed partial class ProxyHost : IAsyncDisposable
         }
     }
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "rrproxy listening on {Urls} (admin {AdminUrls}); round robin over {Count} backends: {Backends}; connect timeout {ConnectSeconds}s, response timeout {ResponseSeconds}s, ejection {EjectSeconds}s")]
-    private static partial void Started(ILogger logger, string urls, string adminUrls, int count, string backends, double connectSeconds, double responseSeconds, double ejectSeconds);
+    [LoggerMessage(Level = LogLevel.Warning, Message = "--max-connections {MaxConnections} leaves fewer than {Reserved} of the {Limit} file descriptors for backend connections: lower --max-connections or raise the hard limit (ulimit -Hn)")]
+    private static partial void DescriptorsShort(ILogger logger, int maxConnections, int reserved, long limit);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "rrproxy listening on {Urls} (admin {AdminUrls}); round robin over {Count} backends: {Backends}; connect timeout {ConnectSeconds}s, response timeout {ResponseSeconds}s, idle timeout {IdleSeconds}s; ejection after {MaxFails} failures in a row for {EjectSeconds}s")]
+    private static partial void Started(ILogger logger, string urls, string adminUrls, int count, string backends, double connectSeconds, double responseSeconds, double idleSeconds, int maxFails, double ejectSeconds);
 }

@@ -50,7 +50,7 @@ public sealed class FailureHandlingTests
     }
 
     [Fact]
-    public async Task Forward_ConnectTimeout_RetriesOnTheNextBackend_AndEjects()
+    public async Task Forward_ConnectTimeout_RetriesOnTheNextBackend_AndEjectsAfterMaxFails()
     {
         await using var live = await TestBackend.StartAsync("live");
         // A listener that never accepts: once its small backlog is full, further SYNs go
@@ -79,7 +79,7 @@ public sealed class FailureHandlingTests
 
             await using var proxy = await ProxyUnderTest.StartAsync(
                 [new Uri($"http://127.0.0.1:{blackholeEndpoint.Port}"), live.Address],
-                s => s with { ConnectTimeout = TimeSpan.FromMilliseconds(300) });
+                s => s with { ConnectTimeout = TimeSpan.FromMilliseconds(300), MaxFails = 1 });
 
             using var response = await proxy.Client.PostAsync("/after-timeout", new StringContent("once"));
 
@@ -235,7 +235,7 @@ public sealed class FailureHandlingTests
 
         await Should.ThrowAsync<TaskCanceledException>(request);
         await upstreamCancelled.Task.WaitAsync(TimeSpan.FromSeconds(10));
-        proxy.Host.Pool.All[0].InFlight.ShouldBe(0);
+        await Eventually.HoldsAsync(() => proxy.Host.Pool.All[0].InFlight == 0);
     }
 
     [Fact]
@@ -295,7 +295,6 @@ public sealed class FailureHandlingTests
 
     [Theory]
     [InlineData("CONNECT example.com:443 HTTP/1.1\r\nHost: example.com:443\r\n", "405")]
-    [InlineData("OPTIONS * HTTP/1.1\r\nHost: x\r\n", "501")]
     public async Task Forward_TargetsAReverseProxyDoesNotServe_AreRefusedPlainly(string requestHead, string status)
     {
         await using var backend = await TestBackend.StartAsync("b");
