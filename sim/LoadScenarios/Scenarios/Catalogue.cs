@@ -119,6 +119,30 @@ public static class Catalogue
         },
         new()
         {
+            Name = "hung-backend",
+            Purpose = "b2 accepts connections and never answers: it is ejected after --max-fails timeouts, every client gets an answer within the response timeout + 1 s, b1 and b3 share the rest evenly.",
+            Setup = new LabSetup
+            {
+                // The cool-down outlasts the run, so b2 is ejected once and stays out.
+                ProxyArgs = ["--response-timeout", "1", "--max-fails", "3", "--eject-seconds", "120"],
+                Profiles = new ProfileFile { Backends = { ["b2"] = new BackendProfile { Faults = new FaultProfile { NoResponse = 1.0 } } } },
+            },
+            // Four users, no warm-up: the ejection happens in the measured phase.
+            Simulation = LoadSimulation.Users(4, TimeSpan.FromSeconds(10)),
+            WarmUp = TimeSpan.Zero,
+            EvenAmong = ["b1", "b3"],
+            ExtraMetrics = r => new() { ["hungrequests"] = r.Proxy?.GetValueOrDefault("b2") ?? double.NaN },
+            Thresholds =
+            [
+                Threshold.Parse("hungrequests<=6", "b2 is ejected once it has failed 3 times in a row; with 4 users at most the other 3 users' requests can be on their way to it then: 3 + 3"),
+                Threshold.Parse("status504>=3", "b2 never answers, so --max-fails 3 response timeouts come before its ejection"),
+                Threshold.Parse("max<2000ms", "every request gets an answer within --response-timeout (1 s) + 1 s: a hung backend costs a 504, never a hang"),
+                Threshold.Parse("transport==0", "the proxy always answers: a timeout is a 504, not a reset"),
+                Threshold.Parse("spread<=2", "b1 and b3 stay within one request of each other per stable rotation; b2's ejection changes the rotation once: 1 + 1"),
+            ],
+        },
+        new()
+        {
             Name = "probe",
             Purpose = "Plain load and no thresholds: for --target runs and for checking the engine against wrk.",
             Simulation = LoadSimulation.Users(20, TimeSpan.FromSeconds(10)),
@@ -132,6 +156,7 @@ public static class Catalogue
         ("mixed", TimeSpan.FromSeconds(4)),
         ("backend-dies", TimeSpan.FromSeconds(12)),
         ("all-die", TimeSpan.FromSeconds(10)),
+        ("hung-backend", TimeSpan.FromSeconds(8)),
     ];
 
     public static Scenario? Find(string name) => All.FirstOrDefault(s => s.Name.Equals(name, StringComparison.OrdinalIgnoreCase));

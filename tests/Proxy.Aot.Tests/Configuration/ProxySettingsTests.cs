@@ -39,6 +39,47 @@ public sealed class ProxySettingsTests : IDisposable
         settings.ConnectTimeout.ShouldBe(TimeSpan.FromSeconds(5));
         settings.ResponseTimeout.ShouldBe(TimeSpan.FromSeconds(100));
         settings.EjectDuration.ShouldBe(TimeSpan.FromSeconds(10));
+        settings.IdleTimeout.ShouldBe(TimeSpan.FromSeconds(60));
+        settings.MaxFails.ShouldBe(3);
+        settings.TrustedProxies.ShouldBeEmpty();
+        settings.MaxConnections.ShouldBe(10_000);
+        settings.ClientHeaderTimeout.ShouldBe(TimeSpan.FromSeconds(30));
+        settings.ClientKeepAliveTimeout.ShouldBe(TimeSpan.FromSeconds(130));
+        settings.ClientMinBytesPerSecond.ShouldBe(240);
+    }
+
+    [Fact]
+    public void Load_HardeningFlags_AreApplied()
+    {
+        var settings = Load("--backends", "http://127.0.0.1:5001", "--idle-timeout", "7", "--max-fails", "5",
+            "--trusted-proxies", "10.0.0.0/8, 192.0.2.1,::1", "--max-connections", "500", "--client-header-timeout", "4",
+            "--client-keepalive-timeout", "20", "--client-min-rate", "0");
+
+        settings.IdleTimeout.ShouldBe(TimeSpan.FromSeconds(7));
+        settings.MaxFails.ShouldBe(5);
+        settings.TrustedProxies.Select(n => n.ToString()).ShouldBe(["10.0.0.0/8", "192.0.2.1/32", "::1/128"]);
+        settings.MaxConnections.ShouldBe(500);
+        settings.ClientHeaderTimeout.ShouldBe(TimeSpan.FromSeconds(4));
+        settings.ClientKeepAliveTimeout.ShouldBe(TimeSpan.FromSeconds(20));
+        settings.ClientMinBytesPerSecond.ShouldBe(0);
+    }
+
+    [Theory]
+    [InlineData("--max-fails", "0", "whole number from 1")]
+    [InlineData("--max-fails", "2.5", "whole number")]
+    [InlineData("--max-connections", "lots", "whole number")]
+    [InlineData("--client-min-rate", "-1", "whole number from 0")]
+    [InlineData("--idle-timeout", "0", "number of seconds")]
+    [InlineData("--trusted-proxies", "10.0.0.0/33", "not an address or CIDR range")]
+    [InlineData("--trusted-proxies", "proxy.internal", "not an address or CIDR range")]
+    public void Load_BadHardeningValue_NamesTheFlagAndTheValue(string flag, string value, string expected)
+    {
+        var error = Should.Throw<SettingsException>(() => Load("--backends", "http://127.0.0.1:5001", flag, value));
+
+        error.Message.ShouldStartWith(flag);
+        error.Message.ShouldContain($"'{value}'");
+        error.Message.ShouldContain(expected);
+        error.Message.ShouldNotContain("\n");
     }
 
     [Fact]

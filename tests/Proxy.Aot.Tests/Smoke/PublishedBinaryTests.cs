@@ -26,9 +26,9 @@ public sealed class PublishedBinaryTests
 
         (await process.WaitForExitAsync(TimeSpan.FromSeconds(10))).ShouldBe(0);
         var help = string.Join("\n", process.Output);
-        foreach (var flag in new[] { "--backends", "--urls", "--admin-urls", "--connect-timeout", "--response-timeout", "--eject-seconds" })
+        foreach (var option in RoundRobinLab.Proxy.Configuration.CommandLine.Options)
         {
-            help.ShouldContain(flag);
+            help.ShouldContain(option.Flag);
         }
     }
 

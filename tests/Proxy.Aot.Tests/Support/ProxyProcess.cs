@@ -50,9 +50,19 @@ internal sealed partial class ProxyProcess : IAsyncDisposable
     public static ProxyProcess Run(params string[] args) => new(Binary!, args);
 
     /// <summary>Starts the binary on free loopback ports and waits for its startup line.</summary>
-    public static async Task<ProxyProcess> StartAsync(IEnumerable<Uri> backends, params string[] extra)
+    public static Task<ProxyProcess> StartAsync(IEnumerable<Uri> backends, params string[] extra) =>
+        StartAsync(backends, descriptorLimits: null, extra);
+
+    /// <summary>
+    /// As <see cref="StartAsync(IEnumerable{Uri}, string[])"/>, under the file-descriptor limits
+    /// given (soft, hard), set by a shell that then execs the binary in its place.
+    /// </summary>
+    public static async Task<ProxyProcess> StartAsync(IEnumerable<Uri> backends, (int Soft, int Hard)? descriptorLimits, params string[] extra)
     {
-        var process = new ProxyProcess(Binary!, ["--backends", string.Join(",", backends), "--urls", "http://127.0.0.1:0", "--admin-urls", "http://127.0.0.1:0", .. extra]);
+        string[] args = ["--backends", string.Join(",", backends), "--urls", "http://127.0.0.1:0", "--admin-urls", "http://127.0.0.1:0", .. extra];
+        var process = descriptorLimits is { } limits
+            ? new ProxyProcess("/bin/bash", ["-c", $"ulimit -Sn {limits.Soft} && ulimit -Hn {limits.Hard} && exec \"$0\" \"$@\"", Binary!, .. args])
+            : new ProxyProcess(Binary!, args);
         var started = await process._started.Task.WaitAsync(TimeSpan.FromSeconds(20));
         process.ProxyAddress = new Uri(started.Groups["urls"].Value);
         process.AdminAddress = new Uri(started.Groups["admin"].Value);

@@ -18,7 +18,8 @@ internal sealed partial class RawHttp : IAsyncDisposable
     public static async Task<RawHttp> ConnectAsync(Uri address)
     {
         var raw = new RawHttp();
-        await raw._client.ConnectAsync(address.Host, address.Port);
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        await raw._client.ConnectAsync(address.Host, address.Port, timeout.Token);
         raw._stream = raw._client.GetStream();
         return raw;
     }
