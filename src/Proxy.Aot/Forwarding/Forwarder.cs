@@ -78,7 +78,8 @@ internal sealed partial class Forwarder(BackendPool pool, HttpMessageInvoker cli
                 backend.OnAttemptStarted();
                 try
                 {
-                    timer.Start(content is not null);
+                    // An empty body (Content-Length: 0) has nothing to stream: straight to the response timeout.
+                    timer.Start(content is not null && request.ContentLength != 0);
                     try
                     {
                         response = await client.SendAsync(upstreamRequest, timer.Token);
@@ -121,9 +122,10 @@ internal sealed partial class Forwarder(BackendPool pool, HttpMessageInvoker cli
                     pool.ReportFailure(backend, ejectAtOnce: kind.Kind == FailureKind.ConnectFailed, kind.Kind == FailureKind.Timeout ? kind.Error!.Reason : detail);
                 }
 
-                if (NextAfter(kind, backend, request.Method, content, ref tried) is { } next)
+                if (NextAfter(kind, backend, request.Method, content, ref tried, out var fromPanic) is { } next)
                 {
                     backend = next;
+                    panic |= fromPanic;
                     continue;
                 }
 
@@ -186,8 +188,9 @@ internal sealed partial class Forwarder(BackendPool pool, HttpMessageInvoker cli
     }
 
     /// <summary>The backend to try next after <paramref name="failure"/>, or null when the request cannot or need not go anywhere else.</summary>
-    private Backend? NextAfter(UpstreamFailure failure, Backend failed, string method, RequestBodyContent? content, ref List<Backend>? tried)
+    private Backend? NextAfter(UpstreamFailure failure, Backend failed, string method, RequestBodyContent? content, ref List<Backend>? tried, out bool fromPanic)
     {
+        fromPanic = false;
         var bodyUnread = content is null || !content.Started;
         var canRetry = failure.Kind switch
         {
@@ -214,6 +217,7 @@ internal sealed partial class Forwarder(BackendPool pool, HttpMessageInvoker cli
             {
                 if (!tried.Contains(candidate))
                 {
+                    fromPanic = true;
                     return candidate;
                 }
             }
