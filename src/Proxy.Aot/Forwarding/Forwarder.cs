@@ -51,9 +51,13 @@ internal sealed partial class Forwarder(BackendPool pool, HttpMessageInvoker cli
             return;
         }
 
-        if (RequestValidation.CheckHeaders(request.Headers) is { } invalid)
+        var timer = UpstreamTimer.Rent(options.IdleTimeout, options.ResponseTimeout, context.RequestAborted);
+        var content = HasBody(context) ? new RequestBodyContent(request.BodyReader, timer) : null;
+        var upstreamRequest = UpstreamRequest.Build(context, content, options.Forwarded, out var invalid);
+        if (upstreamRequest is null)
         {
-            await invalid.WriteAsync(context);
+            timer.Return();
+            await invalid!.WriteAsync(context);
             return;
         }
 
@@ -61,17 +65,16 @@ internal sealed partial class Forwarder(BackendPool pool, HttpMessageInvoker cli
         var backend = pool.Next();
         var panic = backend is null;
         backend ??= pool.PanicOrder().First();
-
-        var timer = UpstreamTimer.Rent(options.IdleTimeout, options.ResponseTimeout, context.RequestAborted);
-        var content = HasBody(context) ? new RequestBodyContent(request.BodyReader, timer) : null;
         List<Backend>? tried = null;
         try
         {
             while (true)
             {
-                // 3. Send. (The message is not disposed: that would dispose the body content,
-                // which a retry reuses and which outlives the attempt until step 6.)
-                var upstreamRequest = UpstreamRequest.Build(context, backend, target, content, options.Forwarded);
+                // 3. Send. A message is sent once, so a retry builds another. (Neither is
+                // disposed: that would dispose the body content, which a retry reuses and which
+                // outlives the attempt until step 6.)
+                upstreamRequest ??= UpstreamRequest.Build(context, content, options.Forwarded, out _)!;
+                UpstreamRequest.Address(upstreamRequest, backend, target);
                 HttpResponseMessage? response = null;
                 UpstreamFailure? failure = null;
                 var detail = "";
@@ -89,6 +92,10 @@ internal sealed partial class Forwarder(BackendPool pool, HttpMessageInvoker cli
                         failure = UpstreamFailure.Classify(e, timer, content);
                         detail = e.InnerException?.Message ?? e.Message;
                         UpstreamFailed(logger, backend.Prefix, failure.Value.Kind, detail);
+                    }
+                    finally
+                    {
+                        upstreamRequest = null;
                     }
 
                     if (response is not null)

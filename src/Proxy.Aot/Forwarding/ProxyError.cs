@@ -53,9 +53,6 @@ internal sealed class ProxyError(int statusCode, string reason)
     public static readonly ProxyError InvalidHeaderValue = new(StatusCodes.Status400BadRequest,
         "400 Bad Request: a request header value has a control character (only tab is allowed, RFC 9110 §5.5).");
 
-    public static readonly ProxyError InvalidContentLength = new(StatusCodes.Status400BadRequest,
-        "400 Bad Request: Content-Length must be digits only (RFC 9110 §8.6).");
-
     public static ProxyError ResponseTimeout(TimeSpan responseTimeout) => new(StatusCodes.Status504GatewayTimeout,
         string.Create(CultureInfo.InvariantCulture, $"504 Gateway Timeout: the backend sent no response within {responseTimeout.TotalSeconds:0.###}s."));
 

@@ -8,16 +8,19 @@ namespace RoundRobinLab.Proxy.Forwarding;
 
 /// <summary>
 /// The request a backend gets: the client's method and raw target under the backend's prefix,
-/// its end-to-end headers, and the forwarding headers by <see cref="ForwardedHeaders"/>' rules.
+/// its end-to-end headers (each checked by <see cref="RequestValidation"/> as it is copied), and
+/// the forwarding headers by <see cref="ForwardedHeaders"/>' rules. Built before a backend is
+/// chosen, so a malformed request is refused before any backend could be blamed for it.
 /// </summary>
 internal static class UpstreamRequest
 {
     private static readonly UriCreationOptions s_verbatim = new() { DangerousDisablePathAndQueryCanonicalization = true };
 
-    public static HttpRequestMessage Build(HttpContext context, Backend backend, string target, RequestBodyContent? content, ForwardedHeaders forwarded)
+    /// <summary>The request without its address (see <see cref="Address"/>), or null and the 400 to answer.</summary>
+    public static HttpRequestMessage? Build(HttpContext context, RequestBodyContent? content, ForwardedHeaders forwarded, out ProxyError? invalid)
     {
         var incoming = context.Request;
-        var request = new HttpRequestMessage(HttpMethod.Parse(incoming.Method), new Uri(backend.Prefix + target, in s_verbatim))
+        var request = new HttpRequestMessage(HttpMethod.Parse(incoming.Method), (Uri?)null)
         {
             Version = HttpVersion.Version11,
             VersionPolicy = HttpVersionPolicy.RequestVersionOrLower,
@@ -36,6 +39,21 @@ internal static class UpstreamRequest
         foreach (var header in headers)
         {
             var name = header.Key;
+            if (!RequestValidation.IsValidName(name))
+            {
+                invalid = ProxyError.InvalidHeaderName;
+                return null;
+            }
+
+            foreach (var value in header.Value)
+            {
+                if (!RequestValidation.IsValidValue(value))
+                {
+                    invalid = ProxyError.InvalidHeaderValue;
+                    return null;
+                }
+            }
+
             if (HopByHopHeaders.IsHopByHop(name, namedInConnection) || name.Equals("Host", StringComparison.OrdinalIgnoreCase))
             {
                 continue;
@@ -80,8 +98,13 @@ internal static class UpstreamRequest
             content.HeadersCopied = true;
         }
 
+        invalid = null;
         return request;
     }
+
+    /// <summary>Points <paramref name="request"/> at <paramref name="backend"/>: its prefix, then the client's target verbatim.</summary>
+    public static void Address(HttpRequestMessage request, Backend backend, string target) =>
+        request.RequestUri = new Uri(backend.Prefix + target, in s_verbatim);
 
     private static void AddHeader(HttpRequestMessage request, HttpContentHeaders? contentHeaders, string name, StringValues values)
     {
