@@ -24,6 +24,22 @@ public sealed class AdminEndpointsTests
         backends.Select(b => b.GetProperty("address").GetString()).ShouldBe([backend.Address.AbsoluteUri.TrimEnd('/'), other.Address.AbsoluteUri.TrimEnd('/')]);
         backends.Select(b => b.GetProperty("requests").GetInt64()).ShouldBe([3L, 2L]);
         backends.ShouldAllBe(b => b.GetProperty("healthy").GetBoolean() && b.GetProperty("failures").GetInt64() == 0 && b.GetProperty("inFlight").GetInt64() == 0);
+        backends.ShouldAllBe(b => b.GetProperty("ejections").GetInt64() == 0);
+    }
+
+    [Fact]
+    public async Task StatsAndMetrics_CountEjections()
+    {
+        await using var backend = await TestBackend.StartAsync("b1");
+        await using var proxy = await ProxyUnderTest.StartAsync([backend.Address]);
+        proxy.Host.Pool.Eject(proxy.Host.Pool.All[0], "test");
+
+        using var stats = JsonDocument.Parse(await proxy.Admin.GetStringAsync("/stats"));
+        var metrics = await proxy.Admin.GetStringAsync("/metrics");
+
+        stats.RootElement.GetProperty("backends")[0].GetProperty("ejections").GetInt64().ShouldBe(1);
+        metrics.ShouldContain("# TYPE rrproxy_backend_ejections_total counter\n");
+        metrics.ShouldContain($"rrproxy_backend_ejections_total{{backend=\"{backend.Address.AbsoluteUri.TrimEnd('/')}\"}} 1\n");
     }
 
     [Fact]
