@@ -1,5 +1,4 @@
 using System.Net;
-using System.Net.Sockets;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Time.Testing;
 using RoundRobinLab.Proxy.Tests.Support;
@@ -12,13 +11,6 @@ namespace RoundRobinLab.Proxy.Tests.Balancing;
 /// </summary>
 public sealed class PassiveHealthTests
 {
-    private static Uri FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return new Uri($"http://127.0.0.1:{((IPEndPoint)listener.LocalEndpoint).Port}");
-    }
-
     [Fact]
     public async Task Forward_HungBackend_IsEjectedAfterMaxFailsTimeouts_AndTheRestGoElsewhere()
     {
@@ -87,7 +79,7 @@ public sealed class PassiveHealthTests
     [Fact]
     public async Task Forward_OnlyBackendBackBeforeItsCoolDown_ServesAtOnce()
     {
-        var address = FreePort();
+        var address = Loopback.UnusedAddress();
         await using var proxy = await ProxyUnderTest.StartAsync([address], time: new FakeTimeProvider());
 
         using (var refused = await proxy.Client.GetAsync("/"))
@@ -107,7 +99,7 @@ public sealed class PassiveHealthTests
     [Fact]
     public async Task Forward_EveryBackendEjected_TriesEachInTurn_ThenGives503()
     {
-        var dead = FreePort();
+        var dead = Loopback.UnusedAddress();
         await using var later = await TestBackend.StartAsync("later");
         var laterAddress = later.Address;
         await later.StopAsync();

@@ -10,23 +10,13 @@ namespace RoundRobinLab.Proxy.Tests.Forwarding;
 
 public sealed class FailureHandlingTests
 {
-    /// <summary>A loopback address where nothing listens: connecting is refused at once.</summary>
-    private static Uri DeadBackend()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
-        listener.Stop();
-        return new Uri($"http://127.0.0.1:{port}");
-    }
-
     [Theory]
     [InlineData("GET")]
     [InlineData("POST")]
     public async Task Forward_ConnectionRefused_RetriesOnTheNextBackend_AndEjects(string method)
     {
         await using var live = await TestBackend.StartAsync("live");
-        var dead = DeadBackend();
+        var dead = Loopback.UnusedAddress();
         await using var proxy = await ProxyUnderTest.StartAsync([dead, live.Address]);
 
         for (var i = 0; i < 4; i++)
@@ -193,7 +183,7 @@ public sealed class FailureHandlingTests
     [Fact]
     public async Task Forward_NoBackendLeft_Gives503WithinASecond()
     {
-        await using var proxy = await ProxyUnderTest.StartAsync([DeadBackend(), DeadBackend()]);
+        await using var proxy = await ProxyUnderTest.StartAsync([Loopback.UnusedAddress(), Loopback.UnusedAddress()]);
 
         using var first = await proxy.Client.GetAsync("/");
         first.StatusCode.ShouldBe(HttpStatusCode.BadGateway);
@@ -273,6 +263,7 @@ public sealed class FailureHandlingTests
         response.StatusCode.ShouldBe(HttpStatusCode.OK);
         await Should.ThrowAsync<IOException>(() => body.CopyToAsync(Stream.Null));
         proxy.Host.Pool.All[0].Failures.ShouldBe(1);
+        await Eventually.HoldsAsync(() => proxy.Host.Pool.All[0].InFlight == 0);
     }
 
     [Fact]

@@ -13,9 +13,6 @@ public sealed class ConnectionLimitTests
 {
     private static readonly HttpClient s_admin = new(new SocketsHttpHandler { UseProxy = false }) { Timeout = TimeSpan.FromSeconds(30) };
 
-    private static void RequireBinary() =>
-        Skip.If(ProxyProcess.Binary is null, "LAB_PROXY_BINARY is not set; ./run-lab.sh test publishes the binary and runs these.");
-
     private static async Task<RawHttp[]> ConnectAsync(Uri proxy, int count)
     {
         var connections = new RawHttp[count];
@@ -67,7 +64,7 @@ public sealed class ConnectionLimitTests
     [SkippableFact]
     public async Task Binary_HoldsTenThousandKeepAliveConnections_FromASoftLimitOf1024()
     {
-        RequireBinary();
+        ProxyProcess.RequireBinary();
         await using var backend = await BackendAsync();
         // Soft 1024, hard 20000: 10,000 connections only fit once the proxy raises its soft limit.
         await using var proxy = await ProxyProcess.StartAsync([backend.Address], descriptorLimits: (1024, 20_000));
@@ -90,7 +87,7 @@ public sealed class ConnectionLimitTests
     [SkippableFact]
     public async Task Binary_MaxConnections_KeepsDescriptorsForBackends_WhenIdleClientsPileUp()
     {
-        RequireBinary();
+        ProxyProcess.RequireBinary();
         await using var backend = await BackendAsync();
         // 160 descriptors in all. Without a cap, 150 idle clients would take what the held
         // clients' backend connections need; with --max-connections 40 the rest are turned away.

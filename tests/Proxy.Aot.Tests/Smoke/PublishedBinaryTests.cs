@@ -15,13 +15,10 @@ public sealed class PublishedBinaryTests
 {
     private static readonly HttpClient s_client = new(new SocketsHttpHandler { UseProxy = false }) { Timeout = TimeSpan.FromSeconds(30) };
 
-    private static void RequireBinary() =>
-        Skip.If(ProxyProcess.Binary is null, "LAB_PROXY_BINARY is not set; ./run-lab.sh test publishes the binary and runs these.");
-
     [SkippableFact]
     public async Task Binary_Help_ListsTheOptionsAndExits0()
     {
-        RequireBinary();
+        ProxyProcess.RequireBinary();
         await using var process = ProxyProcess.Run("--help");
 
         (await process.WaitForExitAsync(TimeSpan.FromSeconds(10))).ShouldBe(0);
@@ -38,7 +35,7 @@ public sealed class PublishedBinaryTests
     [InlineData(new[] { "--backends", "http://127.0.0.1:5001", "--connect-timeout", "x" }, "--connect-timeout (Proxy:ConnectTimeoutSeconds): 'x'")]
     public async Task Binary_BadSetting_ExitsWithOneLineNamingIt(string[] args, string expected)
     {
-        RequireBinary();
+        ProxyProcess.RequireBinary();
         await using var process = ProxyProcess.Run(args);
 
         (await process.WaitForExitAsync(TimeSpan.FromSeconds(10))).ShouldBe(2);
@@ -50,7 +47,7 @@ public sealed class PublishedBinaryTests
     [SkippableFact]
     public async Task Binary_PortInUse_ExitsWithOneLine()
     {
-        RequireBinary();
+        ProxyProcess.RequireBinary();
         using var occupier = new TcpListener(IPAddress.Loopback, 0);
         occupier.Start();
         var port = ((IPEndPoint)occupier.LocalEndpoint).Port;
@@ -64,7 +61,7 @@ public sealed class PublishedBinaryTests
     [SkippableFact]
     public async Task Binary_SpreadsRequestsEvenly_AndReportsThemOnTheAdminPort()
     {
-        RequireBinary();
+        ProxyProcess.RequireBinary();
         var backends = await Task.WhenAll(Enumerable.Range(1, 3).Select(i => TestBackend.StartAsync($"b{i}")));
         try
         {
@@ -95,7 +92,7 @@ public sealed class PublishedBinaryTests
     [SkippableFact]
     public async Task Binary_DeadBackend_IsSkippedAndEjectedWithAWarning()
     {
-        RequireBinary();
+        ProxyProcess.RequireBinary();
         await using var live = await TestBackend.StartAsync("live");
         await using var dead = await TestBackend.StartAsync("dead");
         var deadAddress = dead.Address;
@@ -115,7 +112,7 @@ public sealed class PublishedBinaryTests
     [SkippableFact]
     public async Task Binary_SigTerm_LetsTheInFlightRequestFinishAndExits0()
     {
-        RequireBinary();
+        ProxyProcess.RequireBinary();
         var requestArrived = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         await using var slow = await TestBackend.StartAsync("slow", async context =>
@@ -138,7 +135,7 @@ public sealed class PublishedBinaryTests
     [SkippableFact]
     public async Task Binary_MultiGigabyteBodies_StreamBothWaysInFlatMemory()
     {
-        RequireBinary();
+        ProxyProcess.RequireBinary();
         const long Size = 2L * 1024 * 1024 * 1024;
         await using var backend = await TestBackend.StartAsync("big", async context =>
         {

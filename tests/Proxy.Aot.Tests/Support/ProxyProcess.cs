@@ -39,6 +39,10 @@ internal sealed partial class ProxyProcess : IAsyncDisposable
     /// <summary>The binary under test, from LAB_PROXY_BINARY (set by ./run-lab.sh test after publishing).</summary>
     public static string? Binary => Environment.GetEnvironmentVariable("LAB_PROXY_BINARY") is { Length: > 0 } path && File.Exists(path) ? path : null;
 
+    /// <summary>Skips a smoke test (reported as skipped, never as passed) when there is no binary to test.</summary>
+    public static void RequireBinary() =>
+        Skip.If(Binary is null, "LAB_PROXY_BINARY is not set; ./run-lab.sh test publishes the binary and runs these.");
+
     public ConcurrentQueue<string> Output { get; } = new();
 
     public ConcurrentQueue<string> Errors { get; } = new();
