@@ -86,9 +86,12 @@ public static class LoadRunner
             // The rate is over the time the load was applied; draining the last answers is not part of it.
             var measured = clock.Elapsed - measuredStart;
             await sender.DrainAsync(options.ClientTimeout);
-            recorder.Measuring = false;
+            // Stop the sampler before the measured phase ends: a tick that came between the two
+            // would take the last interval and drop it as not measured (with no warm-up the ticks
+            // fall on the phase's last second, and its latencies went missing).
             sampler.Dispose();
             await sampling;
+            recorder.Measuring = false;
             merged.Add(recorder.TakeInterval());
             await Task.WhenAll(actions);
             return new RunOutcome
