@@ -23,7 +23,7 @@ public sealed class PassiveHealthTests
         });
         await using var healthy = await TestBackend.StartAsync("healthy");
         await using var proxy = await ProxyUnderTest.StartAsync([hung.Address, healthy.Address],
-            s => s with { ResponseTimeout = TimeSpan.FromMilliseconds(200), MaxFails = 3 }, new FakeTimeProvider());
+            s => s with { ResponseTimeout = TimeSpan.FromMilliseconds(500), MaxFails = 3 }, new FakeTimeProvider());
 
         var statuses = new List<HttpStatusCode>();
         for (var i = 0; i < 12; i++)
