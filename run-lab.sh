@@ -43,9 +43,11 @@ Subcommands:
   compare         The same load, in one run and alternating rounds, against rrproxy,
                   nginx and HAProxy as round-robin proxies over the same two fast
                   backends (nginx static answers): small responses at 50 and 256
-                  connections and 1 MiB responses. Reports requests/s, p50/p99, CPU
-                  and RSS per proxy and the ratio to nginx (table + chart).
-                  ROUNDS (3) and SECONDS_PER_ROUND (10) set the rounds and their length.
+                  connections and 1 MiB responses, each with wrk -t1 and -t2 (the two
+                  ways of sharing the cores with the load generator). Reports
+                  requests/s, p50/p99, CPU microseconds per request and RSS per proxy
+                  and the ratios to nginx (table + chart). ROUNDS (3) and
+                  SECONDS_PER_ROUND (10) set the rounds and their length.
   bench           BenchmarkDotNet microbenchmarks (short job) to results/bench.
   startup         Footprint: start the published proxy ROUNDS (15) times; median time from
                   launch to the first proxied 200, RSS then, and the binary's size.
@@ -360,31 +362,36 @@ cmd_compare() {
   done
 
   local tsv="$dir/rounds.tsv"
-  printf 'load\tround\tproxy\trps\tp50_ms\tp99_ms\tcpu_s\trss_mib\n' >"$tsv"
-  local load conns path round proxy port pid out rps p50 p99 cpu0 cpu1
+  printf 'load\tround\tproxy\trps\tp50_ms\tp99_ms\tcpu_s\trss_mib\trequests\n' >"$tsv"
+  local load conns path threads round proxy port pid out rps p50 p99 cpu0 cpu1 requests
   for load in "small-c50 50 /" "small-c256 256 /" "1mib-c50 50 /1m"; do
     read -r load conns path <<<"$load"
-    log "Load $load: wrk -t2 -c$conns -d${seconds}s, $rounds rounds alternating the proxies"
     for proxy in rrproxy nginx haproxy; do
       case $proxy in rrproxy) port=$p_rr ;; nginx) port=$p_nginx ;; haproxy) port=$p_haproxy ;; esac
       wrk -t2 -c"$conns" -d2s "http://127.0.0.1:$port$path" >/dev/null
     done
-    for round in $(seq 1 "$rounds"); do
-      for proxy in rrproxy nginx haproxy; do
-        case $proxy in
-          rrproxy) port=$p_rr pid=$pid_rr ;;
-          nginx) port=$p_nginx pid=$pid_nginx ;;
-          haproxy) port=$p_haproxy pid=$pid_haproxy ;;
-        esac
-        cpu0=$(cpu_seconds "$pid")
-        out=$(wrk -t2 -c"$conns" -d"${seconds}s" --latency "http://127.0.0.1:$port$path")
-        cpu1=$(cpu_seconds "$pid")
-        rps=$(awk '/^Requests\/sec/ { print $2 }' <<<"$out")
-        p50=$(wrk_ms "$(awk '$1 == "50%" { print $2 }' <<<"$out")")
-        p99=$(wrk_ms "$(awk '$1 == "99%" { print $2 }' <<<"$out")")
-        printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$load" "$round" "$proxy" "$rps" "$p50" "$p99" \
-          "$(awk -v a="$cpu0" -v b="$cpu1" 'BEGIN { printf "%.2f", b - a }')" "$(rss_mib "$pid" VmRSS)" >>"$tsv"
-        printf '  round %s %-8s %10s req/s  p50 %8s ms  p99 %8s ms\n' "$round" "$proxy" "$rps" "$p50" "$p99" >&2
+    # Requests/s depends on how the two cores are split between wrk and the proxy; CPU per
+    # request does not. Both splits, each with its own alternating rounds.
+    for threads in 1 2; do
+      log "Load $load/t$threads: wrk -t$threads -c$conns -d${seconds}s, $rounds rounds alternating the proxies"
+      for round in $(seq 1 "$rounds"); do
+        for proxy in rrproxy nginx haproxy; do
+          case $proxy in
+            rrproxy) port=$p_rr pid=$pid_rr ;;
+            nginx) port=$p_nginx pid=$pid_nginx ;;
+            haproxy) port=$p_haproxy pid=$pid_haproxy ;;
+          esac
+          cpu0=$(cpu_seconds "$pid")
+          out=$(wrk -t"$threads" -c"$conns" -d"${seconds}s" --latency "http://127.0.0.1:$port$path")
+          cpu1=$(cpu_seconds "$pid")
+          rps=$(awk '/^Requests\/sec/ { print $2 }' <<<"$out")
+          requests=$(awk '/ requests in / { print $1 }' <<<"$out")
+          p50=$(wrk_ms "$(awk '$1 == "50%" { print $2 }' <<<"$out")")
+          p99=$(wrk_ms "$(awk '$1 == "99%" { print $2 }' <<<"$out")")
+          printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$load/t$threads" "$round" "$proxy" "$rps" "$p50" "$p99" \
+            "$(awk -v a="$cpu0" -v b="$cpu1" 'BEGIN { printf "%.2f", b - a }')" "$(rss_mib "$pid" VmRSS)" "$requests" >>"$tsv"
+          printf '  round %s %-8s %10s req/s  p50 %8s ms  p99 %8s ms\n' "$round" "$proxy" "$rps" "$p50" "$p99" >&2
+        done
       done
     done
   done
@@ -394,11 +401,13 @@ cmd_compare() {
   compare_summary "$tsv" "$dir"
 }
 
-# Medians per load and proxy, the ratio to nginx, as Markdown and an SVG chart.
+# Medians per load and proxy, the ratios to nginx, as Markdown and an SVG chart. CPU per request
+# is the proxy's utime+stime (its children's too: nginx workers) over the requests wrk completed.
 compare_summary() {
   local tsv=$1 dir=$2
   awk -F'\t' '
-    NR > 1 { key = $1 SUBSEP $3; n[key]++; rps[key, n[key]] = $4; p50[key, n[key]] = $5; p99[key, n[key]] = $6; cpu[key, n[key]] = $7; rss[key, n[key]] = $8
+    NR > 1 { key = $1 SUBSEP $3; n[key]++; rps[key, n[key]] = $4; p50[key, n[key]] = $5; p99[key, n[key]] = $6; rss[key, n[key]] = $8
+             us[key, n[key]] = $9 > 0 ? $7 * 1e6 / $9 : 0
              if (!($1 in seen)) { seen[$1] = 1; loads[++nl] = $1 } }
     function median(arr, key, count,   i, j, t, v) {
       for (i = 1; i <= count; i++) v[i] = arr[key, i] + 0
@@ -406,16 +415,16 @@ compare_summary() {
       return count % 2 ? v[(count + 1) / 2] : (v[count / 2] + v[count / 2 + 1]) / 2
     }
     END {
-      print "| load | proxy | requests/s | vs nginx | p50 ms | p99 ms | p99 vs nginx | CPU s per round | RSS MiB |"
-      print "|---|---|---:|---:|---:|---:|---:|---:|---:|"
+      print "| load/wrk threads | proxy | requests/s | vs nginx | p50 ms | p99 ms | p99 vs nginx | CPU µs per request | CPU vs nginx | RSS MiB |"
+      print "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|"
       split("rrproxy nginx haproxy", proxies, " ")
       for (l = 1; l <= nl; l++) {
         load = loads[l]; base = load SUBSEP "nginx"
-        nr = median(rps, base, n[base]); np99 = median(p99, base, n[base])
+        nr = median(rps, base, n[base]); np99 = median(p99, base, n[base]); nus = median(us, base, n[base])
         for (p = 1; p <= 3; p++) {
           key = load SUBSEP proxies[p]
-          r = median(rps, key, n[key]); q = median(p99, key, n[key])
-          printf "| %s | %s | %.0f | %.2f× | %.3f | %.3f | %.2f× | %.2f | %.1f |\n", load, proxies[p], r, r / nr, median(p50, key, n[key]), q, q / np99, median(cpu, key, n[key]), median(rss, key, n[key])
+          r = median(rps, key, n[key]); q = median(p99, key, n[key]); u = median(us, key, n[key])
+          printf "| %s | %s | %.0f | %.2f× | %.3f | %.3f | %.2f× | %.1f | %.2f× | %.1f |\n", load, proxies[p], r, r / nr, median(p50, key, n[key]), q, q / np99, u, u / nus, median(rss, key, n[key])
         }
       }
     }' "$tsv" >"$dir/compare.md"
@@ -435,7 +444,8 @@ compare_chart() {
   awk -F'|' '
     NR > 2 && NF > 5 { gsub(/ /, "", $2); gsub(/ /, "", $3); gsub(/ /, "", $4); gsub(/[ ×]/, "", $5); load[++n] = $2; proxy[n] = $3; rps[n] = $4 + 0; ratio[n] = $5 + 0; if (ratio[n] > max) max = ratio[n] }
     END {
-      w = 760; h = 340; left = 70; bottom = 50; top = 40; plot = h - top - bottom
+      # Wide enough for each group of three bars to carry its labels (150 px a group).
+      h = 340; left = 70; bottom = 50; top = 40; plot = h - top - bottom; w = left + 20 + n / 3 * 150
       colors["rrproxy"] = "#2563eb"; colors["nginx"] = "#16a34a"; colors["haproxy"] = "#ea580c"
       printf "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 %d %d\" width=\"%d\" height=\"%d\" font-family=\"sans-serif\">\n", w, h, w, h
       max *= 1.1
