@@ -439,7 +439,7 @@ compare_summary() {
 }
 
 # A grouped bar chart of requests/s relative to nginx per load and proxy (so 1 MiB loads are as
-# readable as small ones), labelled with the median requests/s, from compare.md's table.
+# readable as small ones), labelled with the ratio, from compare.md's table.
 compare_chart() {
   awk -F'|' '
     NR > 2 && NF > 5 { gsub(/ /, "", $2); gsub(/ /, "", $3); gsub(/ /, "", $4); gsub(/[ ×]/, "", $5); load[++n] = $2; proxy[n] = $3; rps[n] = $4 + 0; ratio[n] = $5 + 0; if (ratio[n] > max) max = ratio[n] }
@@ -449,7 +449,7 @@ compare_chart() {
       colors["rrproxy"] = "#2563eb"; colors["nginx"] = "#16a34a"; colors["haproxy"] = "#ea580c"
       printf "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 %d %d\" width=\"%d\" height=\"%d\" font-family=\"sans-serif\">\n", w, h, w, h
       max *= 1.1
-      printf "<text x=\"%d\" y=\"22\" font-size=\"15\" font-weight=\"600\">Requests per second relative to nginx (medians; labels: req/s)</text>\n", left
+      printf "<text x=\"%d\" y=\"22\" font-size=\"15\" font-weight=\"600\">Requests per second relative to nginx (medians; the figures are in compare.md)</text>\n", left
       y1 = h - bottom - 1 / max * plot
       printf "<line x1=\"%d\" x2=\"%d\" y1=\"%.1f\" y2=\"%.1f\" stroke=\"#6b7280\" stroke-dasharray=\"4 3\"/><text x=\"%d\" y=\"%.1f\" font-size=\"11\" text-anchor=\"end\">nginx = 1</text>\n", left, w - 20, y1, y1, left - 4, y1 + 4
       groups = n / 3; gw = (w - left - 20) / groups
@@ -457,7 +457,7 @@ compare_chart() {
         g = int((i - 1) / 3); k = (i - 1) % 3
         bh = ratio[i] / max * plot; x = left + g * gw + 10 + k * (gw - 20) / 3; y = h - bottom - bh
         printf "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" fill=\"%s\"/>\n", x, y, (gw - 20) / 3 - 4, bh, colors[proxy[i]]
-        printf "<text x=\"%.1f\" y=\"%.1f\" font-size=\"10\" text-anchor=\"middle\">%.2f× (%.0f)</text>\n", x + ((gw - 20) / 3 - 4) / 2, y - 4, ratio[i], rps[i]
+        printf "<text x=\"%.1f\" y=\"%.1f\" font-size=\"11\" text-anchor=\"middle\">%.2f×</text>\n", x + ((gw - 20) / 3 - 4) / 2, y - 4, ratio[i]
         if (k == 1) printf "<text x=\"%.1f\" y=\"%d\" font-size=\"12\" text-anchor=\"middle\">%s</text>\n", x + ((gw - 20) / 3 - 4) / 2, h - bottom + 18, load[i]
       }
       printf "<line x1=\"%d\" x2=\"%d\" y1=\"%d\" y2=\"%d\" stroke=\"#111\"/>\n", left, w - 20, h - bottom, h - bottom
