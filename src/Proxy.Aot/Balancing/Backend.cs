@@ -20,6 +20,12 @@ internal sealed class Backend(int index, Uri address)
     /// <summary>scheme://host:port plus any path prefix, without a trailing slash: the start of every upstream URL.</summary>
     public string Prefix { get; } = address.AbsoluteUri.TrimEnd('/');
 
+    /// <summary>The path prefix alone ("" or "/api"): what goes before the client's target on the request line.</summary>
+    public string PathPrefix { get; } = address.AbsolutePath.TrimEnd('/');
+
+    /// <summary>host[:port] as the Host header names it (the port only when it is not the scheme's default).</summary>
+    public string Authority { get; } = address.Authority;
+
     /// <summary>Written under the pool's lock; read without it.</summary>
     public volatile bool Healthy = true;
 

@@ -1,0 +1,71 @@
+using System.Buffers;
+using System.Text;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Primitives;
+using RoundRobinLab.Proxy.Balancing;
+using RoundRobinLab.Proxy.Forwarding;
+
+namespace RoundRobinLab.Proxy.Upstream;
+
+/// <summary>
+/// Writes the HTTP/1.1 request head a backend gets straight into the connection's output: the
+/// request line (the backend's path prefix, then the client's target byte for byte), <c>Host</c>
+/// (the backend's own, as nginx's <c>proxy_pass</c> sends), the headers
+/// <see cref="OutgoingHeaders"/> decides on (the same policy as the <c>HttpClient</c> path), and
+/// the body's framing. No <c>HttpRequestMessage</c> and no header strings of our own: every
+/// string is Kestrel's, encoded as Latin-1 (the check before guarantees each char fits a byte).
+/// </summary>
+internal static class RequestHeadWriter
+{
+    /// <summary>
+    /// Writes the head; returns the 400 to answer instead when a client header is malformed (what
+    /// was written then must be discarded). <paramref name="chunkedBody"/>: the body has no
+    /// Content-Length and goes chunked.
+    /// </summary>
+    public static ProxyError? Write(IBufferWriter<byte> output, HttpContext context, Backend backend, string target, ForwardedHeaders forwarded, bool chunkedBody)
+    {
+        var sink = new BufferSink(output);
+        sink.Write(context.Request.Method);
+        sink.Write(" "u8);
+        sink.Write(backend.PathPrefix);
+        sink.Write(target);
+        sink.Write(" HTTP/1.1\r\nHost: "u8);
+        sink.Write(backend.Authority);
+        sink.Write("\r\n"u8);
+        if (OutgoingHeaders.Visit(context, forwarded, ref sink) is { } invalid)
+        {
+            return invalid;
+        }
+
+        if (chunkedBody)
+        {
+            sink.Write("Transfer-Encoding: chunked\r\n"u8);
+        }
+
+        sink.Write("\r\n"u8);
+        return null;
+    }
+
+    /// <summary>One field line per value, so repeated headers stay as the client sent them.</summary>
+    private readonly struct BufferSink(IBufferWriter<byte> output) : IHeaderSink
+    {
+        public void Add(string name, StringValues values)
+        {
+            foreach (var value in values)
+            {
+                Write(name);
+                Write(": "u8);
+                Write(value ?? "");
+                Write("\r\n"u8);
+            }
+        }
+
+        public void Write(string text)
+        {
+            var span = output.GetSpan(text.Length);
+            output.Advance(Encoding.Latin1.GetBytes(text, span));
+        }
+
+        public void Write(ReadOnlySpan<byte> bytes) => output.Write(bytes);
+    }
+}
