@@ -98,10 +98,22 @@ public sealed class ConnectionLimitTests
         {
             (await GetOnEachAsync(held, parallel: 1)).Count(s => s != "HTTP/1.1 200 OK").ShouldBe(0);
             idle = await ConnectAsync(proxy.ProxyAddress, 150);
+            // Over the cap, Kestrel accepts and closes each at once: wait until every one reads as
+            // closed (one that is held instead times out here), so none holds a descriptor.
+            var turnedAway = await Task.WhenAll(idle.Select(async c =>
+            {
+                try
+                {
+                    return await c.ReadResponseAsync() is null ? "closed" : "answered";
+                }
+                catch (IOException)
+                {
+                    return "closed";
+                }
+            }));
 
             // All 40 at once: each needs a backend connection of its own.
             var again = await GetOnEachAsync(held, parallel: 40);
-            var turnedAway = await GetOnEachAsync(idle);
 
             again.Count(s => s != "HTTP/1.1 200 OK").ShouldBe(0);
             turnedAway.Count(s => s != "closed").ShouldBe(0);
