@@ -14,6 +14,8 @@ public class ForwardingBenchmarks
 {
     private static readonly byte[] s_small = "{\"id\":\"b1\"}"u8.ToArray();
     private static readonly byte[] s_mebibyte = new byte[1024 * 1024];
+    // The proxy's defaults (Configuration/ProxySettings): a 100 s response and a 60 s idle timeout.
+    private static readonly ForwarderOptions s_options = new() { Timeouts = new(TimeSpan.FromSeconds(100), TimeSpan.FromSeconds(60)) };
     private BackendPool _pool = null!;
     private Forwarder _small = null!;
     private Forwarder _large = null!;
@@ -24,8 +26,8 @@ public class ForwardingBenchmarks
     {
         _pool = new BackendPool([new Uri("http://127.0.0.1:5001")], TimeSpan.FromSeconds(10), TimeProvider.System, NullLogger<BackendPool>.Instance);
         _smallBackend = new InMemoryBackend(s_small);
-        _small = new Forwarder(_pool, new HttpMessageInvoker(_smallBackend), new ForwarderOptions(), NullLogger<Forwarder>.Instance);
-        _large = new Forwarder(_pool, new HttpMessageInvoker(new InMemoryBackend(s_mebibyte)), new ForwarderOptions(), NullLogger<Forwarder>.Instance);
+        _small = new Forwarder(_pool, new HttpMessageInvoker(_smallBackend), s_options, NullLogger<Forwarder>.Instance);
+        _large = new Forwarder(_pool, new HttpMessageInvoker(new InMemoryBackend(s_mebibyte)), s_options, NullLogger<Forwarder>.Instance);
     }
 
     [GlobalCleanup]

@@ -11,6 +11,7 @@ internal sealed class Backend(int index, Uri address)
     private long _failures;
     private long _inFlight;
     private long _ejections;
+    // Failures since the last success: what --max-fails counts.
     private int _failuresInARow;
 
     public int Index { get; } = index;
@@ -38,9 +39,6 @@ internal sealed class Backend(int index, Uri address)
 
     /// <summary>How often the backend was taken out of rotation.</summary>
     public long Ejections => Interlocked.Read(ref _ejections);
-
-    /// <summary>Failures since the last success: what --max-fails counts.</summary>
-    public int FailuresInARow => Volatile.Read(ref _failuresInARow);
 
     public void OnAttemptStarted()
     {

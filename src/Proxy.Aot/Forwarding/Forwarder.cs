@@ -8,9 +8,7 @@ namespace RoundRobinLab.Proxy.Forwarding;
 /// <summary>What a <see cref="Forwarder"/> needs besides the pool and the client.</summary>
 internal sealed record ForwarderOptions
 {
-    public TimeSpan ResponseTimeout { get; init; } = TimeSpan.FromSeconds(100);
-
-    public TimeSpan IdleTimeout { get; init; } = TimeSpan.FromSeconds(60);
+    public required UpstreamTimeouts Timeouts { get; init; }
 
     public ForwardedHeaders Forwarded { get; init; } = ForwardedHeaders.TrustNobody;
 }
@@ -51,7 +49,7 @@ internal sealed partial class Forwarder(BackendPool pool, HttpMessageInvoker cli
             return;
         }
 
-        var timer = UpstreamTimer.Rent(options.IdleTimeout, options.ResponseTimeout, context.RequestAborted);
+        var timer = UpstreamTimer.Rent(options.Timeouts, context.RequestAborted);
         var content = HasBody(context) ? new RequestBodyContent(request.BodyReader, timer) : null;
         var upstreamRequest = UpstreamRequest.Build(context, content, options.Forwarded, out var invalid);
         if (upstreamRequest is null)
@@ -78,6 +76,9 @@ internal sealed partial class Forwarder(BackendPool pool, HttpMessageInvoker cli
                 HttpResponseMessage? response = null;
                 UpstreamFailure? failure = null;
                 var detail = "";
+                // Rotation only hands out backends in rotation: one that is not was reached in
+                // panic, and if it answers it is back.
+                var outOfRotation = !backend.Healthy;
                 backend.OnAttemptStarted();
                 try
                 {
@@ -104,7 +105,7 @@ internal sealed partial class Forwarder(BackendPool pool, HttpMessageInvoker cli
                         using (response)
                         {
                             timer.ResponseStarted();
-                            await RelayAsync(context, backend, response, timer, panic);
+                            await RelayAsync(context, backend, response, timer, readmit: outOfRotation);
                         }
 
                         return;
@@ -129,10 +130,9 @@ internal sealed partial class Forwarder(BackendPool pool, HttpMessageInvoker cli
                     pool.ReportFailure(backend, ejectAtOnce: kind.Kind == FailureKind.ConnectFailed, kind.Kind == FailureKind.Timeout ? kind.Error!.Reason : detail);
                 }
 
-                if (NextAfter(kind, backend, request.Method, content, ref tried, out var fromPanic) is { } next)
+                if (NextAfter(kind, backend, request.Method, content, ref tried) is { } next)
                 {
                     backend = next;
-                    panic |= fromPanic;
                     continue;
                 }
 
@@ -157,7 +157,7 @@ internal sealed partial class Forwarder(BackendPool pool, HttpMessageInvoker cli
         }
     }
 
-    private async Task RelayAsync(HttpContext context, Backend backend, HttpResponseMessage response, UpstreamTimer timer, bool panic)
+    private async Task RelayAsync(HttpContext context, Backend backend, HttpResponseMessage response, UpstreamTimer timer, bool readmit)
     {
         if (ResponseRelay.CopyHead(context, response) is { } unrelayable)
         {
@@ -169,7 +169,7 @@ internal sealed partial class Forwarder(BackendPool pool, HttpMessageInvoker cli
 
         // An answer, whatever its status: the backend is alive (and, if it answered in panic,
         // back in rotation). A body that breaks below counts as a failure again.
-        pool.ReportSuccess(backend, readmit: panic);
+        pool.ReportSuccess(backend, readmit);
 
         if (ResponseRelay.HasNoBody(context, (int)response.StatusCode))
         {
@@ -186,7 +186,7 @@ internal sealed partial class Forwarder(BackendPool pool, HttpMessageInvoker cli
                 // Before anything reached the client this is a 504 or 502; after, the client can
                 // only learn through a cut connection (WriteAsync aborts). A body never ends
                 // early as if it were complete.
-                await (idle ? ProxyError.DownloadIdle(timer.IdleTimeout) : ProxyError.BackendFailed).WriteAsync(context);
+                await (idle ? timer.Timeouts.DownloadIdle : ProxyError.BackendFailed).WriteAsync(context);
                 break;
             case RelayResult.ClientGone:
                 context.Abort();
@@ -195,9 +195,8 @@ internal sealed partial class Forwarder(BackendPool pool, HttpMessageInvoker cli
     }
 
     /// <summary>The backend to try next after <paramref name="failure"/>, or null when the request cannot or need not go anywhere else.</summary>
-    private Backend? NextAfter(UpstreamFailure failure, Backend failed, string method, RequestBodyContent? content, ref List<Backend>? tried, out bool fromPanic)
+    private Backend? NextAfter(UpstreamFailure failure, Backend failed, string method, RequestBodyContent? content, ref List<Backend>? tried)
     {
-        fromPanic = false;
         var bodyUnread = content is null || !content.Started;
         var canRetry = failure.Kind switch
         {
@@ -224,7 +223,6 @@ internal sealed partial class Forwarder(BackendPool pool, HttpMessageInvoker cli
             {
                 if (!tried.Contains(candidate))
                 {
-                    fromPanic = true;
                     return candidate;
                 }
             }
@@ -233,14 +231,12 @@ internal sealed partial class Forwarder(BackendPool pool, HttpMessageInvoker cli
         return null;
     }
 
-    /// <summary><c>OPTIONS *</c> asks about the server itself (RFC 9110 §9.3.7); any other method with <c>*</c> is malformed.</summary>
+    /// <summary>
+    /// <c>OPTIONS *</c> asks about the server itself (RFC 9110 §9.3.7). Kestrel answers the
+    /// asterisk form with any other method itself (405), so only OPTIONS gets here.
+    /// </summary>
     private static Task AnswerAsteriskAsync(HttpContext context)
     {
-        if (!HttpMethods.IsOptions(context.Request.Method))
-        {
-            return ProxyError.AsteriskForm.WriteAsync(context);
-        }
-
         var response = context.Response;
         response.StatusCode = StatusCodes.Status200OK;
         response.Headers.Allow = "GET, HEAD, POST, PUT, DELETE, PATCH, OPTIONS, TRACE";

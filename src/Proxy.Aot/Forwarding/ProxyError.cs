@@ -44,9 +44,6 @@ internal sealed class ProxyError(int statusCode, string reason)
     public static readonly ProxyError Connect = new(StatusCodes.Status405MethodNotAllowed,
         "405 Method Not Allowed: CONNECT is not supported; this is a reverse proxy, not a forward proxy.");
 
-    public static readonly ProxyError AsteriskForm = new(StatusCodes.Status400BadRequest,
-        "400 Bad Request: '*' is a request target for OPTIONS only; ask for a path instead.");
-
     public static readonly ProxyError InvalidHeaderName = new(StatusCodes.Status400BadRequest,
         "400 Bad Request: a request header name has a character that is not allowed in a header name (RFC 9110 §5.1).");
 

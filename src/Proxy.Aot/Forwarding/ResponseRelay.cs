@@ -51,12 +51,12 @@ internal static class ResponseRelay
         var namedInConnection = upstream.Headers.NonValidated.TryGetValues("Connection", out var connection)
             ? HopByHopHeaders.NamedIn(ToStringValues(connection))
             : null;
-        // RFC 9112 §6.3: with Transfer-Encoding, Content-Length is to be ignored; the body arrives
-        // de-chunked and Kestrel frames it anew.
-        var chunked = upstream.Headers.NonValidated.Contains("Transfer-Encoding");
         try
         {
-            CopyHeaders(upstream.Headers.NonValidated, response.Headers, namedInConnection, skipContentLength: false);
+            // RFC 9112 §6.3: with Transfer-Encoding (a response header, so seen in the first
+            // pass), Content-Length is to be ignored; the body arrives de-chunked and Kestrel
+            // frames it anew.
+            var chunked = CopyHeaders(upstream.Headers.NonValidated, response.Headers, namedInConnection, skipContentLength: false);
             CopyHeaders(upstream.Content.Headers.NonValidated, response.Headers, namedInConnection, skipContentLength: chunked);
         }
         catch (InvalidOperationException)
@@ -152,12 +152,19 @@ internal static class ResponseRelay
         }
     }
 
-    private static void CopyHeaders(HttpHeadersNonValidated source, IHeaderDictionary destination, List<string>? namedInConnection, bool skipContentLength)
+    /// <summary>Copies the end-to-end headers; returns whether a Transfer-Encoding was among those skipped.</summary>
+    private static bool CopyHeaders(HttpHeadersNonValidated source, IHeaderDictionary destination, List<string>? namedInConnection, bool skipContentLength)
     {
+        var transferEncoding = false;
         foreach (var header in source)
         {
-            if (HopByHopHeaders.IsHopByHop(header.Key, namedInConnection)
-                || (skipContentLength && header.Key.Equals("Content-Length", StringComparison.OrdinalIgnoreCase)))
+            if (HopByHopHeaders.IsHopByHop(header.Key, namedInConnection))
+            {
+                transferEncoding |= header.Key.Equals("Transfer-Encoding", StringComparison.OrdinalIgnoreCase);
+                continue;
+            }
+
+            if (skipContentLength && header.Key.Equals("Content-Length", StringComparison.OrdinalIgnoreCase))
             {
                 continue;
             }
@@ -165,6 +172,8 @@ internal static class ResponseRelay
             // Append keeps repeated headers (several Set-Cookie) as separate lines.
             destination.Append(header.Key, ToStringValues(header.Value));
         }
+
+        return transferEncoding;
     }
 
     private static StringValues ToStringValues(HeaderStringValues values)

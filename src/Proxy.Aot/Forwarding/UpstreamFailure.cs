@@ -57,9 +57,9 @@ internal readonly record struct UpstreamFailure(FailureKind Kind, ProxyError? Er
             switch (timer.Expired)
             {
                 case UpstreamPhase.AwaitingResponse:
-                    return new(FailureKind.Timeout, ProxyError.ResponseTimeout(timer.ResponseTimeout));
+                    return new(FailureKind.Timeout, timer.Timeouts.NoResponse);
                 case UpstreamPhase.Sending:
-                    return new(FailureKind.Timeout, ProxyError.UploadIdle(timer.IdleTimeout));
+                    return new(FailureKind.Timeout, timer.Timeouts.UploadIdle);
             }
 
             // SocketsHttpHandler reports its ConnectTimeout as a cancellation caused by a TimeoutException.

@@ -29,8 +29,7 @@ internal sealed class UpstreamTimer : CancellationTokenSource
     private readonly ITimer _timer;
     private CancellationTokenRegistration _clientRegistration;
     private CancellationToken _clientAborted;
-    private long _idleMs;
-    private long _responseMs;
+    private UpstreamTimeouts _timeouts = null!;
     private int _phase;
     private long _phaseStarted;
     private long _lastProgress;
@@ -39,7 +38,7 @@ internal sealed class UpstreamTimer : CancellationTokenSource
 
     private UpstreamTimer() => _timer = TimeProvider.System.CreateTimer(static state => ((UpstreamTimer)state!).OnTimer(), this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
 
-    public static UpstreamTimer Rent(TimeSpan idleTimeout, TimeSpan responseTimeout, CancellationToken clientAborted)
+    public static UpstreamTimer Rent(UpstreamTimeouts timeouts, CancellationToken clientAborted)
     {
         if (s_pool.TryDequeue(out var timer))
         {
@@ -50,8 +49,7 @@ internal sealed class UpstreamTimer : CancellationTokenSource
             timer = new UpstreamTimer();
         }
 
-        timer._idleMs = (long)idleTimeout.TotalMilliseconds;
-        timer._responseMs = (long)responseTimeout.TotalMilliseconds;
+        timer._timeouts = timeouts;
         timer._clientAborted = clientAborted;
         timer._clientRegistration = clientAborted.UnsafeRegister(static state => ((UpstreamTimer)state!).Cancel(), timer);
         return timer;
@@ -62,9 +60,8 @@ internal sealed class UpstreamTimer : CancellationTokenSource
     /// <summary>The phase whose timeout fired, or <see cref="UpstreamPhase.None"/>.</summary>
     public UpstreamPhase Expired { get; private set; }
 
-    public TimeSpan IdleTimeout => TimeSpan.FromMilliseconds(_idleMs);
-
-    public TimeSpan ResponseTimeout => TimeSpan.FromMilliseconds(_responseMs);
+    /// <summary>The timeouts in force, with the errors they end in.</summary>
+    public UpstreamTimeouts Timeouts => _timeouts;
 
     /// <summary>An attempt begins: its request body (if any) streams up first.</summary>
     public void Start(bool hasBody)
@@ -77,9 +74,7 @@ internal sealed class UpstreamTimer : CancellationTokenSource
         lock (_lock)
         {
             _armed = true;
-            // The shorter of the two, so that whichever phase comes next is checked in time; an
-            // early firing re-arms for what is left.
-            _timer.Change(TimeSpan.FromMilliseconds(Math.Min(_idleMs, _responseMs)), Timeout.InfiniteTimeSpan);
+            _timer.Change(_timeouts.FirstCheck, Timeout.InfiniteTimeSpan);
         }
     }
 
@@ -136,8 +131,8 @@ internal sealed class UpstreamTimer : CancellationTokenSource
             var phase = (UpstreamPhase)Volatile.Read(ref _phase);
             var deadline = phase switch
             {
-                UpstreamPhase.AwaitingResponse => _phaseStarted + _responseMs,
-                UpstreamPhase.Sending or UpstreamPhase.Receiving => _waitingOnClient ? Environment.TickCount64 + _idleMs : _lastProgress + _idleMs,
+                UpstreamPhase.AwaitingResponse => _phaseStarted + _timeouts.ResponseMs,
+                UpstreamPhase.Sending or UpstreamPhase.Receiving => _waitingOnClient ? Environment.TickCount64 + _timeouts.IdleMs : _lastProgress + _timeouts.IdleMs,
                 _ => long.MaxValue,
             };
             if (deadline == long.MaxValue)
@@ -151,7 +146,7 @@ internal sealed class UpstreamTimer : CancellationTokenSource
                 // Bytes moved (or the phase changed) since the timer was set: wait for what is
                 // left. While awaiting the response, look again at least every quarter of the
                 // idle timeout, so that a body that starts and then stalls is noticed in time.
-                var wait = phase == UpstreamPhase.AwaitingResponse ? Math.Min(left, Math.Max(_idleMs / 4, 1)) : left;
+                var wait = phase == UpstreamPhase.AwaitingResponse ? Math.Min(left, Math.Max(_timeouts.IdleMs / 4, 1)) : left;
                 _timer.Change(TimeSpan.FromMilliseconds(wait), Timeout.InfiniteTimeSpan);
                 return;
             }

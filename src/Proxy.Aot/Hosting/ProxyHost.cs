@@ -40,8 +40,7 @@ internal sealed partial class ProxyHost : IAsyncDisposable
         Pool = new BackendPool(settings.Backends, settings.EjectDuration, time, loggers.CreateLogger<BackendPool>(), settings.MaxFails);
         var forwarder = new Forwarder(Pool, _client, new ForwarderOptions
         {
-            ResponseTimeout = settings.ResponseTimeout,
-            IdleTimeout = settings.IdleTimeout,
+            Timeouts = new UpstreamTimeouts(settings.ResponseTimeout, settings.IdleTimeout),
             Forwarded = new ForwardedHeaders(settings.TrustedProxies),
         }, loggers.CreateLogger<Forwarder>());
         _proxy.Run(forwarder.ForwardAsync);

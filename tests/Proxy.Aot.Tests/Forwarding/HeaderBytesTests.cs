@@ -63,10 +63,10 @@ public sealed class HeaderBytesTests
 
     [Theory]
     [InlineData("Bad[Name]: x", "header name")]
-    [InlineData("Bad Name: x", "header name")]
+    [InlineData("Bad Name: x", null)] // refused by Kestrel itself, with a 400 and no body
     [InlineData("X-Ctl: a\u0001b", "control character")]
     [InlineData("X-Del: a\u007Fb", "control character")]
-    public async Task Forward_MalformedRequestHeader_Gives400BeforeAnyBackendIsChosen(string header, string reason)
+    public async Task Forward_MalformedRequestHeader_Gives400BeforeAnyBackendIsChosen(string header, string? reason)
     {
         await using var backend = RawBackend.Answering(Ok);
         await using var proxy = await ProxyUnderTest.StartAsync([backend.Address]);
@@ -76,9 +76,8 @@ public sealed class HeaderBytesTests
         var response = await client.ReadToEndAsync();
 
         response.ShouldStartWith("HTTP/1.1 400");
-        if (!response.Contains("Content-Length: 0", StringComparison.Ordinal))
+        if (reason is not null)
         {
-            // Ours, with its reason (Kestrel's own 400s carry no body).
             response.ShouldContain(reason);
         }
 

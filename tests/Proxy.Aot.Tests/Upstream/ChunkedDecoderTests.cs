@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Text;
+using RoundRobinLab.Proxy.Tests.Support;
 using RoundRobinLab.Proxy.Upstream;
 
 namespace RoundRobinLab.Proxy.Tests.Upstream;
@@ -106,20 +107,8 @@ public sealed class ChunkedDecoderTests
         var random = new Random(Seed);
         for (var i = 0; i < 20_000; i++)
         {
-            var bytes = Encoding.Latin1.GetBytes(valid[random.Next(valid.Length)]).ToList();
-            for (var m = random.Next(1, 4); m > 0 && bytes.Count > 0; m--)
-            {
-                var at = random.Next(bytes.Count);
-                switch (random.Next(3))
-                {
-                    case 0: bytes[at] = interesting[random.Next(interesting.Length)]; break;
-                    case 1: bytes.Insert(at, interesting[random.Next(interesting.Length)]); break;
-                    default: bytes.RemoveAt(at); break;
-                }
-            }
-
-            var text = Encoding.Latin1.GetString([.. bytes]);
-            var context = $"seed {Seed}, case {i}: {text.Replace("\r", "\\r", StringComparison.Ordinal).Replace("\n", "\\n", StringComparison.Ordinal)}";
+            var text = ByteMutations.Damage(random, valid[random.Next(valid.Length)], interesting, anyByte: false);
+            var context = ByteMutations.Describe(Seed, i, text);
             var (status, body, used, error) = Decode(text, step: 1 + (i % 7));
             body.Length.ShouldBeLessThan(text.Length + 1, context);
             used.ShouldBeLessThanOrEqualTo(text.Length, context);

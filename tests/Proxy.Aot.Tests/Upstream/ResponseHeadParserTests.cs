@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Text;
+using RoundRobinLab.Proxy.Tests.Support;
 using RoundRobinLab.Proxy.Upstream;
 
 namespace RoundRobinLab.Proxy.Tests.Upstream;
@@ -185,27 +186,14 @@ public sealed class ResponseHeadParserTests
         var random = new Random(Seed);
         for (var i = 0; i < 20_000; i++)
         {
-            var bytes = Encoding.Latin1.GetBytes(valid[random.Next(valid.Length)]).ToList();
-            for (var m = random.Next(1, 4); m > 0 && bytes.Count > 0; m--)
-            {
-                var at = random.Next(bytes.Count);
-                switch (random.Next(4))
-                {
-                    case 0: bytes[at] = interesting[random.Next(interesting.Length)]; break;
-                    case 1: bytes.Insert(at, interesting[random.Next(interesting.Length)]); break;
-                    case 2: bytes.RemoveAt(at); break;
-                    default: bytes[at] = (byte)random.Next(256); break;
-                }
-            }
-
-            var text = Encoding.Latin1.GetString([.. bytes]);
-            var context = $"seed {Seed}, case {i}: {text.Replace("\r", "\\r", StringComparison.Ordinal).Replace("\n", "\\n", StringComparison.Ordinal)}";
+            var text = ByteMutations.Damage(random, valid[random.Next(valid.Length)], interesting, anyByte: true);
+            var context = ByteMutations.Describe(Seed, i, text);
             var (status, head, consumed, error) = Parse(text, segments: 1 + (i % 5));
             switch (status)
             {
                 case ParseStatus.Complete:
                     head.StatusCode.ShouldBeInRange(100, 999, context);
-                    consumed.ShouldBeLessThanOrEqualTo(bytes.Count, context);
+                    consumed.ShouldBeLessThanOrEqualTo(text.Length, context);
                     head.Headers.ShouldAllBe(h => h.Key.Length > 0 && h.Key.All(c => c > ' ' && c < 0x7F && c != ':'), context);
                     head.Headers.ShouldAllBe(h => h.Value.All(c => c == '\t' || (c >= ' ' && c != 0x7F)), context);
                     head.Headers.ShouldAllBe(h => h.Value.Length == 0 || (h.Value[0] != ' ' && h.Value[h.Value.Length - 1] != ' '), context);
