@@ -1,33 +1,26 @@
+using System.Buffers;
 using System.Net;
+using System.Text;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
+using RoundRobinLab.Proxy.Upstream;
 
 namespace RoundRobinLab.Proxy.Benchmarks.Forwarding;
 
 /// <summary>
-/// A backend inside the process: answers every request with the same response, so a benchmark
-/// measures the proxy's own work and not a network. Its own allocations (the response message
-/// and content) are part of every forwarded request's count; the baseline benchmark shows them.
+/// A backend inside the process: each connection answers every request with the same response
+/// once the request (head and Content-Length body) has been written, so a benchmark measures the
+/// proxy's own work and not a network.
 /// </summary>
-internal sealed class InMemoryBackend(byte[] body) : HttpMessageHandler
+internal static class InMemoryBackend
 {
-    protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+    /// <summary>Connections for <see cref="UpstreamConnector"/>, each answering with <paramref name="body"/>.</summary>
+    public static ConnectStream Connect(byte[] body)
     {
-        if (request.Content is not null)
-        {
-            await request.Content.CopyToAsync(Stream.Null, cancellationToken);
-        }
-
-        return Respond();
-    }
-
-    public HttpResponseMessage Respond()
-    {
-        var response = new HttpResponseMessage(HttpStatusCode.OK) { Content = new ByteArrayContent(body) };
-        response.Headers.TryAddWithoutValidation("X-Backend-Id", "b1");
-        response.Headers.TryAddWithoutValidation("Cache-Control", "no-store");
-        response.Content.Headers.TryAddWithoutValidation("Content-Type", "text/plain");
-        return response;
+        var response = Encoding.ASCII.GetBytes(
+            $"HTTP/1.1 200 OK\r\nContent-Length: {body.Length}\r\nContent-Type: text/plain\r\nX-Backend-Id: b1\r\nCache-Control: no-store\r\n\r\n")
+            .Concat(body).ToArray();
+        return (_, _) => ValueTask.FromResult<(Stream, System.Net.Sockets.Socket?)>((new Connection(response), null));
     }
 
     /// <summary>A request as Kestrel would hand it over: typical browser-ish headers, an origin-form target.</summary>
@@ -57,5 +50,82 @@ internal sealed class InMemoryBackend(byte[] body) : HttpMessageHandler
 
         context.Response.Body = Stream.Null;
         return context;
+    }
+
+    /// <summary>One connection: the response becomes readable when the request is complete.</summary>
+    private sealed class Connection(byte[] response) : Stream
+    {
+        private readonly SemaphoreSlim _answered = new(0);
+        private long _bodyLeft;
+        private int _offset = -1;
+
+        public override void Write(ReadOnlySpan<byte> buffer)
+        {
+            if (_bodyLeft > 0)
+            {
+                _bodyLeft -= buffer.Length;
+            }
+            else
+            {
+                // A new request head: its Content-Length says how much body follows.
+                var head = Encoding.Latin1.GetString(buffer);
+                var at = head.IndexOf("\r\nContent-Length: ", StringComparison.OrdinalIgnoreCase);
+                _bodyLeft = at < 0 ? 0 : long.Parse(head.AsSpan(at + 18, head.IndexOf('\r', at + 2) - at - 18));
+            }
+
+            if (_bodyLeft <= 0)
+            {
+                _answered.Release();
+            }
+        }
+
+        public override ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
+        {
+            Write(buffer.Span);
+            return default;
+        }
+
+        public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
+        {
+            if (_offset < 0)
+            {
+                await _answered.WaitAsync(cancellationToken);
+                _offset = 0;
+            }
+
+            var count = Math.Min(buffer.Length, response.Length - _offset);
+            response.AsSpan(_offset, count).CopyTo(buffer.Span);
+            _offset += count;
+            if (_offset == response.Length)
+            {
+                _offset = -1;
+            }
+
+            return count;
+        }
+
+        public override int Read(byte[] buffer, int offset, int count) => ReadAsync(buffer.AsMemory(offset, count)).AsTask().GetAwaiter().GetResult();
+
+        public override void Write(byte[] buffer, int offset, int count) => Write(buffer.AsSpan(offset, count));
+
+        public override Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) => WriteAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
+
+        public override bool CanRead => true;
+
+        public override bool CanSeek => false;
+
+        public override bool CanWrite => true;
+
+        public override long Length => throw new NotSupportedException();
+
+        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+
+        public override void Flush()
+        {
+        }
+
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+
+        public override void SetLength(long value) => throw new NotSupportedException();
     }
 }

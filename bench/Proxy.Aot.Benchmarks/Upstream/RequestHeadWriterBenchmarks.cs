@@ -9,9 +9,9 @@ using RoundRobinLab.Proxy.Upstream;
 namespace RoundRobinLab.Proxy.Benchmarks.Upstream;
 
 /// <summary>
-/// The upstream request head for a typical browser GET (eight headers): as an
-/// <c>HttpRequestMessage</c> for <c>HttpClient</c> (today's path, the baseline), and written
-/// straight into a reused buffer, as the own upstream layer will.
+/// The upstream request head for a typical browser GET (eight headers), written straight into a
+/// reused buffer. (Before the own upstream layer, building the <c>HttpRequestMessage</c> for
+/// <c>HttpClient</c> instead took 977 ns and 2.96 KB, this 860 ns and 2.17 KB, the request context included.)
 /// </summary>
 [MemoryDiagnoser]
 public class RequestHeadWriterBenchmarks
@@ -22,15 +22,6 @@ public class RequestHeadWriterBenchmarks
     [GlobalSetup]
     public void Setup() =>
         _backend = new BackendPool([new Uri("http://127.0.0.1:5001")], TimeSpan.FromSeconds(10), TimeProvider.System, NullLogger<BackendPool>.Instance).All[0];
-
-    [Benchmark(Baseline = true)]
-    public HttpRequestMessage AsHttpRequestMessage()
-    {
-        var context = InMemoryBackend.Request();
-        var request = UpstreamRequest.Build(context, content: null, ForwardedHeaders.TrustNobody, out _)!;
-        UpstreamRequest.Address(request, _backend, "/api/items/42?view=full");
-        return request;
-    }
 
     [Benchmark]
     public int IntoABuffer()

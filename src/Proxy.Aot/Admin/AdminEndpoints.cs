@@ -48,7 +48,20 @@ internal static class AdminEndpoints
         Family(text, pool, "rrproxy_backend_in_flight", "gauge", "Requests to the backend not finished yet.", b => b.InFlight);
         Family(text, pool, "rrproxy_backend_ejections_total", "counter", "Times the backend was taken out of rotation.", b => b.Ejections);
         Family(text, pool, "rrproxy_backend_healthy", "gauge", "1 while the backend is in rotation, 0 while it is ejected.", b => b.Healthy ? 1 : 0);
+        Family(text, pool, "rrproxy_backend_idle_connections", "gauge", "Kept-alive connections to the backend waiting for a request.", b => b.Connections.IdleCount);
+        // The process's own: what a request costs in memory (allocated bytes over requests) and
+        // how often that cost is collected.
+        Single(text, "rrproxy_process_allocated_bytes_total", "counter", "Bytes allocated on the managed heap since start.", GC.GetTotalAllocatedBytes());
+        Single(text, "rrproxy_process_gc_collections_total", "counter", "Garbage collections since start (all generations).", GC.CollectionCount(0));
+        Single(text, "rrproxy_process_managed_heap_bytes", "gauge", "Managed heap size after the last collection.", GC.GetGCMemoryInfo().HeapSizeBytes);
         return text.ToString();
+    }
+
+    private static void Single(StringBuilder text, string name, string type, string help, long value)
+    {
+        text.Append("# HELP ").Append(name).Append(' ').Append(help).Append('\n');
+        text.Append("# TYPE ").Append(name).Append(' ').Append(type).Append('\n');
+        text.Append(name).Append(' ').Append(value.ToString(CultureInfo.InvariantCulture)).Append('\n');
     }
 
     private static void Family(StringBuilder text, BackendPool pool, string name, string type, string help, Func<Backend, long> value)

@@ -1,3 +1,5 @@
+using RoundRobinLab.Proxy.Upstream;
+
 namespace RoundRobinLab.Proxy.Balancing;
 
 /// <summary>
@@ -26,6 +28,9 @@ internal sealed class Backend(int index, Uri address)
 
     /// <summary>host[:port] as the Host header names it (the port only when it is not the scheme's default).</summary>
     public string Authority { get; } = address.Authority;
+
+    /// <summary>Kept-alive connections to this backend, idle between requests.</summary>
+    public ConnectionPool Connections { get; } = new();
 
     /// <summary>Written under the pool's lock; read without it.</summary>
     public volatile bool Healthy = true;

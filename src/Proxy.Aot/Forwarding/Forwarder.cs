@@ -1,7 +1,9 @@
+using System.Buffers;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Logging;
 using RoundRobinLab.Proxy.Balancing;
+using RoundRobinLab.Proxy.Upstream;
 
 namespace RoundRobinLab.Proxy.Forwarding;
 
@@ -30,7 +32,7 @@ internal sealed record ForwarderOptions
 /// <item>Before returning, stop and await a request body copy that is still running.</item>
 /// </list>
 /// </summary>
-internal sealed partial class Forwarder(BackendPool pool, HttpMessageInvoker client, ForwarderOptions options, ILogger<Forwarder> logger)
+internal sealed partial class Forwarder(BackendPool pool, UpstreamConnector connector, ForwarderOptions options, ILogger<Forwarder> logger)
 {
     public async Task ForwardAsync(HttpContext context)
     {
@@ -49,15 +51,21 @@ internal sealed partial class Forwarder(BackendPool pool, HttpMessageInvoker cli
             return;
         }
 
-        var timer = UpstreamTimer.Rent(options.Timeouts, context.RequestAborted);
-        var content = HasBody(context) ? new RequestBodyContent(request.BodyReader, timer) : null;
-        var upstreamRequest = UpstreamRequest.Build(context, content, options.Forwarded, out var invalid);
-        if (upstreamRequest is null)
+        // The header fields are written once, before any backend is chosen: a malformed request
+        // is refused without blaming one. Each attempt puts its own request line before them.
+        var hasBody = HasBody(context);
+        var headers = HeadBuffers.Rent();
+        if (RequestHeadWriter.WriteHeaders(headers, context, options.Forwarded, chunkedBody: hasBody && request.ContentLength is null) is { } invalid)
         {
-            timer.Return();
-            await invalid!.WriteAsync(context);
+            HeadBuffers.Return(headers);
+            await invalid.WriteAsync(context);
             return;
         }
+
+        var timer = UpstreamTimer.Rent(options.Timeouts, context.RequestAborted);
+        // An empty body (Content-Length: 0) has nothing to stream: straight to the response timeout.
+        var body = hasBody && request.ContentLength != 0 ? new RequestBody(request.BodyReader, timer, chunked: request.ContentLength is null) : null;
+        var expectContinue = body is not null && ExpectsContinue(request);
 
         // 2. The backend.
         var backend = pool.Next();
@@ -68,46 +76,22 @@ internal sealed partial class Forwarder(BackendPool pool, HttpMessageInvoker cli
         {
             while (true)
             {
-                // 3. Send. A message is sent once, so a retry builds another. (Neither is
-                // disposed: that would dispose the body content, which a retry reuses and which
-                // outlives the attempt until step 6.)
-                upstreamRequest ??= UpstreamRequest.Build(context, content, options.Forwarded, out _)!;
-                UpstreamRequest.Address(upstreamRequest, backend, target);
-                HttpResponseMessage? response = null;
-                UpstreamFailure? failure = null;
-                var detail = "";
                 // Rotation only hands out backends in rotation: one that is not was reached in
                 // panic, and if it answers it is back.
                 var outOfRotation = !backend.Healthy;
+                UpstreamFailure failure;
                 backend.OnAttemptStarted();
                 try
                 {
-                    // An empty body (Content-Length: 0) has nothing to stream: straight to the response timeout.
-                    timer.Start(content is not null && request.ContentLength != 0);
-                    try
-                    {
-                        response = await client.SendAsync(upstreamRequest, timer.Token);
-                    }
-                    catch (Exception e)
-                    {
-                        failure = UpstreamFailure.Classify(e, timer, content);
-                        detail = e.InnerException?.Message ?? e.Message;
-                        UpstreamFailed(logger, backend.Prefix, failure.Value.Kind, detail);
-                    }
-                    finally
-                    {
-                        upstreamRequest = null;
-                    }
-
-                    if (response is not null)
+                    // 3. Send.
+                    timer.Start(body is not null);
+                    UpstreamConnection? connection;
+                    (connection, failure) = await ExchangeAsync(request.Method, backend, target, headers, body, expectContinue, timer);
+                    if (connection is not null)
                     {
                         // 5. Relay.
-                        using (response)
-                        {
-                            timer.ResponseStarted();
-                            await RelayAsync(context, backend, response, timer, readmit: outOfRotation);
-                        }
-
+                        timer.ResponseStarted();
+                        await RelayAsync(context, backend, connection, body, timer, readmit: outOfRotation);
                         return;
                     }
                 }
@@ -118,26 +102,32 @@ internal sealed partial class Forwarder(BackendPool pool, HttpMessageInvoker cli
                 }
 
                 // 4. A failure: whose, and where next.
-                var kind = failure!.Value;
-                if (kind.Kind == FailureKind.ClientGone)
+                if (failure.Kind == FailureKind.ClientGone)
                 {
                     context.Abort();
                     return;
                 }
 
-                if (kind.BlamesBackend)
+                if (failure.BlamesBackend)
                 {
-                    pool.ReportFailure(backend, ejectAtOnce: kind.Kind == FailureKind.ConnectFailed, kind.Kind == FailureKind.Timeout ? kind.Error!.Reason : detail);
+                    pool.ReportFailure(backend, ejectAtOnce: failure.Kind == FailureKind.ConnectFailed, failure.Reason);
                 }
 
-                if (NextAfter(kind, backend, request.Method, content, ref tried) is { } next)
+                // A body copy that never began (waiting for a 100) must be over before another
+                // attempt starts one.
+                if (body is not null)
+                {
+                    await body.StopAsync();
+                }
+
+                if (NextAfter(failure, backend, request.Method, body, ref tried) is { } next)
                 {
                     backend = next;
                     continue;
                 }
 
                 // Panic found nobody to take the request: the fast 503, not a 502 per backend.
-                var error = panic && kind.NotDelivered ? ProxyError.NoBackend : kind.Error!;
+                var error = panic && failure.NotDelivered ? ProxyError.NoBackend : failure.Error!;
                 await error.WriteAsync(context);
                 return;
             }
@@ -145,59 +135,129 @@ internal sealed partial class Forwarder(BackendPool pool, HttpMessageInvoker cli
         finally
         {
             // 6. Nothing may still read the client's body once this request is over.
-            if (content is { CopyRunning: true })
+            if (body is { CopyRunning: true })
             {
                 // Cancelling the exchange's token unblocks a write to a backend that stopped
                 // reading; the source is then not pooled again (rare: early answers only).
                 await timer.CancelAsync();
-                await content.StopAsync();
+                await body.StopAsync();
             }
 
             timer.Return();
+            HeadBuffers.Return(headers);
         }
     }
 
-    private async Task RelayAsync(HttpContext context, Backend backend, HttpResponseMessage response, UpstreamTimer timer, bool readmit)
+    /// <summary>
+    /// One attempt on <paramref name="backend"/>: a connection (kept-alive or new), the request,
+    /// the response head. On success the connection is returned, positioned at the body; on
+    /// failure it is closed. A kept-alive connection that turns out closed is replaced by a new
+    /// one once, without counting anything (<see cref="FailureKind.Stale"/>).
+    /// </summary>
+    private async ValueTask<(UpstreamConnection?, UpstreamFailure)> ExchangeAsync(
+        string method, Backend backend, string target, ArrayBufferWriter<byte> headers, RequestBody? body, bool expectContinue, UpstreamTimer timer)
     {
-        if (ResponseRelay.CopyHead(context, response) is { } unrelayable)
+        var fresh = false;
+        while (true)
         {
-            UpstreamFailed(logger, backend.Prefix, FailureKind.NoResponse, unrelayable.Reason);
-            pool.ReportFailure(backend, ejectAtOnce: false, unrelayable.Reason);
-            await unrelayable.WriteAsync(context);
-            return;
+            UpstreamConnection connection;
+            try
+            {
+                // A request with a body cannot go again once the body began, so it gets a
+                // connection checked for a close that arrived while it was idle.
+                connection = await connector.RentAsync(backend, fresh, checkIdle: body is not null, timer.Token);
+            }
+            catch (Exception e)
+            {
+                var connectFailure = UpstreamFailure.Classify(e, timer, body);
+                UpstreamFailed(logger, backend.Prefix, connectFailure.Kind, connectFailure.Reason);
+                return (null, connectFailure);
+            }
+
+            if (await UpstreamExchange.SendAsync(connection, method, backend, target, headers, body, expectContinue, timer, logger) is not { } failure)
+            {
+                return (connection, default);
+            }
+
+            connection.Dispose();
+            if (failure.Kind == FailureKind.Stale && !fresh)
+            {
+                if (body is not null)
+                {
+                    await body.StopAsync();
+                }
+
+                fresh = true;
+                continue;
+            }
+
+            if (failure.Kind == FailureKind.Stale)
+            {
+                failure = new UpstreamFailure(FailureKind.NoResponse, ProxyError.BackendClosed);
+            }
+
+            UpstreamFailed(logger, backend.Prefix, failure.Kind, failure.Reason);
+            return (null, failure);
         }
+    }
 
-        // An answer, whatever its status: the backend is alive (and, if it answered in panic,
-        // back in rotation). A body that breaks below counts as a failure again.
-        pool.ReportSuccess(backend, readmit);
-
-        if (ResponseRelay.HasNoBody(context, (int)response.StatusCode))
+    private async Task RelayAsync(HttpContext context, Backend backend, UpstreamConnection connection, RequestBody? body, UpstreamTimer timer, bool readmit)
+    {
+        var head = connection.Head;
+        var result = RelayResult.BackendFailed;
+        try
         {
-            return;
+            if (ResponseRelay.CopyHead(context, head) is { } unrelayable)
+            {
+                UpstreamFailed(logger, backend.Prefix, FailureKind.NoResponse, unrelayable.Reason);
+                pool.ReportFailure(backend, ejectAtOnce: false, unrelayable.Reason);
+                await unrelayable.WriteAsync(context);
+                return;
+            }
+
+            // An answer, whatever its status: the backend is alive (and, if it answered in panic,
+            // back in rotation). A body that breaks below counts as a failure again.
+            pool.ReportSuccess(backend, readmit);
+
+            var headRequest = HttpMethods.IsHead(context.Request.Method);
+            result = await ResponseRelay.CopyBodyAsync(context, connection, head.Framing(headRequest), timer);
+            switch (result)
+            {
+                case RelayResult.BackendFailed:
+                    var idle = timer.Expired == UpstreamPhase.Receiving;
+                    var reason = idle ? "no response body bytes within the idle timeout" : "the response body broke off";
+                    UpstreamBodyFailed(logger, backend.Prefix, reason);
+                    pool.ReportFailure(backend, ejectAtOnce: false, reason);
+                    // Before anything reached the client this is a 504 or 502; after, the client can
+                    // only learn through a cut connection (WriteAsync aborts). A body never ends
+                    // early as if it were complete.
+                    await (idle ? timer.Timeouts.DownloadIdle : ProxyError.BackendFailed).WriteAsync(context);
+                    break;
+                case RelayResult.ClientGone:
+                    context.Abort();
+                    break;
+            }
         }
-
-        switch (await ResponseRelay.CopyBodyAsync(context, response, timer))
+        finally
         {
-            case RelayResult.BackendFailed:
-                var idle = timer.Expired == UpstreamPhase.Receiving;
-                var reason = idle ? "no response body bytes within the idle timeout" : "the response body broke off";
-                UpstreamBodyFailed(logger, backend.Prefix, reason);
-                pool.ReportFailure(backend, ejectAtOnce: false, reason);
-                // Before anything reached the client this is a 504 or 502; after, the client can
-                // only learn through a cut connection (WriteAsync aborts). A body never ends
-                // early as if it were complete.
-                await (idle ? timer.Timeouts.DownloadIdle : ProxyError.BackendFailed).WriteAsync(context);
-                break;
-            case RelayResult.ClientGone:
-                context.Abort();
-                break;
+            // The connection carries another request only after a whole exchange: the response
+            // complete with nothing after it, the request body all sent, and no close announced.
+            if (result == RelayResult.Complete && head.KeepAlive(HttpMethods.IsHead(context.Request.Method))
+                && connection.BufferedLength == 0 && body is null or { Sent: true })
+            {
+                backend.Connections.Return(connection);
+            }
+            else
+            {
+                connection.Dispose();
+            }
         }
     }
 
     /// <summary>The backend to try next after <paramref name="failure"/>, or null when the request cannot or need not go anywhere else.</summary>
-    private Backend? NextAfter(UpstreamFailure failure, Backend failed, string method, RequestBodyContent? content, ref List<Backend>? tried)
+    private Backend? NextAfter(UpstreamFailure failure, Backend failed, string method, RequestBody? body, ref List<Backend>? tried)
     {
-        var bodyUnread = content is null || !content.Started;
+        var bodyUnread = body is null || !body.Started;
         var canRetry = failure.Kind switch
         {
             FailureKind.ConnectFailed or FailureKind.ConnectTimeout => bodyUnread,
@@ -242,6 +302,19 @@ internal sealed partial class Forwarder(BackendPool pool, HttpMessageInvoker cli
         response.Headers.Allow = "GET, HEAD, POST, PUT, DELETE, PATCH, OPTIONS, TRACE";
         response.ContentLength = 0;
         return Task.CompletedTask;
+    }
+
+    private static bool ExpectsContinue(HttpRequest request)
+    {
+        foreach (var value in request.Headers.Expect)
+        {
+            if (value is not null && value.Contains("100-continue", StringComparison.OrdinalIgnoreCase))
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     private static bool HasBody(HttpContext context) =>

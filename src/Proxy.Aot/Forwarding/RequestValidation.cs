@@ -7,7 +7,7 @@ namespace RoundRobinLab.Proxy.Forwarding;
 /// <summary>
 /// What Kestrel lets through but a proxy must not pass on: a backend behind us may parse these
 /// differently from Kestrel (request smuggling, header injection), so they are refused with a
-/// 400 before any backend is chosen (<see cref="UpstreamRequest"/> checks each header as it
+/// 400 before any backend is chosen (<see cref="OutgoingHeaders"/> checks each header as it
 /// copies it, so the check costs no second pass over the headers):
 /// <list type="bullet">
 /// <item>a header name with a character outside RFC 9110's <c>token</c>;</item>

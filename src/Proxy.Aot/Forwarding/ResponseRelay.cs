@@ -1,9 +1,9 @@
+using System.Buffers;
 using System.IO.Pipelines;
-using System.Net.Http.Headers;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.WebUtilities;
-using Microsoft.Extensions.Primitives;
+using RoundRobinLab.Proxy.Upstream;
 
 namespace RoundRobinLab.Proxy.Forwarding;
 
@@ -12,7 +12,7 @@ internal enum RelayResult
 {
     Complete,
 
-    /// <summary>The backend's fault: an answer that cannot be relayed, a broken body, an idle timeout.</summary>
+    /// <summary>The backend's fault: a broken body, bad chunked coding, an idle timeout.</summary>
     BackendFailed,
 
     /// <summary>The client went away; nobody's fault that counts.</summary>
@@ -21,9 +21,9 @@ internal enum RelayResult
 
 /// <summary>
 /// Copies a backend's response to the client: status, end-to-end headers byte for byte (Latin-1
-/// both ways, so obs-text survives), and the body as it arrives. A response that cannot be relayed
-/// becomes a 502 while nothing has reached the client; after that, a cut connection, so a body is
-/// never silently short.
+/// both ways, so obs-text survives), and the body as it arrives, by its framing. A response that
+/// cannot be relayed becomes a 502 while nothing has reached the client; after that, a cut
+/// connection, so a body is never silently short.
 /// </summary>
 internal static class ResponseRelay
 {
@@ -31,168 +31,206 @@ internal static class ResponseRelay
     private const int LargeReadSize = 16 * 1024;
 
     /// <summary>Status and headers; returns the error to answer instead when they cannot be relayed.</summary>
-    public static ProxyError? CopyHead(HttpContext context, HttpResponseMessage upstream)
+    public static ProxyError? CopyHead(HttpContext context, ResponseHead upstream)
     {
-        var status = (int)upstream.StatusCode;
+        var status = upstream.StatusCode;
         if (status < StatusCodes.Status200OK)
         {
-            // SocketsHttpHandler consumes 100 and other interim answers; a 101 it hands over means
-            // the backend switched protocols though no Upgrade was forwarded (YARP: 502 too).
+            // Interim answers are read over before this; a 101 means the backend switched
+            // protocols though no Upgrade was forwarded (YARP: 502 too).
             return ProxyError.BackendSwitchedProtocols;
         }
 
         var response = context.Response;
         response.StatusCode = status;
-        if (upstream.ReasonPhrase is { } phrase && phrase != ReasonPhrases.GetReasonPhrase(status))
+        if (upstream.ReasonPhrase is { Length: > 0 } phrase && !ReferenceEquals(phrase, ReasonPhrases.GetReasonPhrase(status)))
         {
             context.Features.GetRequiredFeature<IHttpResponseFeature>().ReasonPhrase = phrase;
         }
 
-        var namedInConnection = upstream.Headers.NonValidated.TryGetValues("Connection", out var connection)
-            ? HopByHopHeaders.NamedIn(ToStringValues(connection))
-            : null;
+        var headers = upstream.Headers;
+        List<string>? namedInConnection = null;
+        foreach (var header in headers)
+        {
+            if (header.Key.Equals("Connection", StringComparison.OrdinalIgnoreCase) && HopByHopHeaders.NamedIn(header.Value) is { } named)
+            {
+                (namedInConnection ??= []).AddRange(named);
+            }
+        }
+
+        var destination = response.Headers;
         try
         {
-            // RFC 9112 §6.3: with Transfer-Encoding (a response header, so seen in the first
-            // pass), Content-Length is to be ignored; the body arrives de-chunked and Kestrel
-            // frames it anew.
-            var chunked = CopyHeaders(upstream.Headers.NonValidated, response.Headers, namedInConnection, skipContentLength: false);
-            CopyHeaders(upstream.Content.Headers.NonValidated, response.Headers, namedInConnection, skipContentLength: chunked);
+            foreach (var header in headers)
+            {
+                if (HopByHopHeaders.IsHopByHop(header.Key, namedInConnection))
+                {
+                    continue;
+                }
+
+                // RFC 9112 §6.3: with Transfer-Encoding, Content-Length is to be ignored; the
+                // body is relayed de-chunked and Kestrel frames it anew.
+                if (upstream.HasTransferEncoding && header.Key.Equals("Content-Length", StringComparison.OrdinalIgnoreCase))
+                {
+                    continue;
+                }
+
+                // Append keeps repeated headers (several Set-Cookie) as separate lines.
+                destination.Append(header.Key, header.Value);
+            }
         }
         catch (InvalidOperationException)
         {
-            // Kestrel refuses a header it cannot write (an invalid name, or a control character
-            // in the value); relaying the response without it would change its meaning.
+            // Kestrel refuses a header it cannot write; relaying the response without it would
+            // change its meaning.
             return ProxyError.ResponseHeaderInvalid;
         }
 
         if (status == StatusCodes.Status204NoContent)
         {
             // RFC 9110 §8.6: no Content-Length on 204.
-            response.Headers.ContentLength = null;
+            destination.ContentLength = null;
         }
 
         return null;
     }
 
-    public static bool HasNoBody(HttpContext context, int status) =>
-        HttpMethods.IsHead(context.Request.Method) || status is StatusCodes.Status204NoContent or StatusCodes.Status304NotModified;
-
     /// <summary>
-    /// Streams the body, restarting the idle timer with every read. On
-    /// <see cref="RelayResult.BackendFailed"/> nothing is written: the caller counts the failure
-    /// first, then answers.
+    /// Streams the body as <paramref name="framing"/> delimits it, restarting the idle timer with
+    /// every read. On <see cref="RelayResult.BackendFailed"/> nothing is written: the caller
+    /// counts the failure first, then answers.
     /// </summary>
-    public static async Task<RelayResult> CopyBodyAsync(HttpContext context, HttpResponseMessage upstream, UpstreamTimer timer)
+    public static Task<RelayResult> CopyBodyAsync(HttpContext context, UpstreamConnection connection, BodyFraming framing, UpstreamTimer timer) => framing switch
+    {
+        BodyFraming.ContentLength => CopyCountedAsync(context, connection, connection.Head.ContentLength, timer),
+        BodyFraming.UntilClose => CopyCountedAsync(context, connection, -1, timer),
+        BodyFraming.Chunked => CopyChunkedAsync(context, connection, timer),
+        _ => Task.FromResult(RelayResult.Complete),
+    };
+
+    /// <summary><paramref name="length"/> bytes, or until the backend closes when it is -1.</summary>
+    private static async Task<RelayResult> CopyCountedAsync(HttpContext context, UpstreamConnection connection, long length, UpstreamTimer timer)
     {
         var token = timer.Token;
         var writer = context.Response.BodyWriter;
-        Stream body;
-        try
-        {
-            body = await upstream.Content.ReadAsStreamAsync(token);
-        }
-        catch (Exception) when (!timer.ClientAborted)
-        {
-            return RelayResult.BackendFailed;
-        }
-        catch (Exception)
-        {
-            return RelayResult.ClientGone;
-        }
-
         long copied = 0;
-        while (true)
+        while (length < 0 || copied < length)
         {
+            // Small bodies go straight into Kestrel's own pipe block (4 KiB): asking every
+            // response for 16 KiB made each connection hold a larger buffer. Large bodies, once
+            // past 64 KiB, 16 KiB at a time: four times fewer reads.
+            var memory = writer.GetMemory(copied < LargeBody ? 0 : LargeReadSize);
+            if (length >= 0 && memory.Length > length - copied)
+            {
+                memory = memory[..(int)(length - copied)];
+            }
+
             int read;
             try
             {
-                // Small bodies read straight into Kestrel's own pipe block (4 KiB): asking
-                // every response for 16 KiB made each connection hold a larger buffer (peak
-                // RSS 50 → 34 MB at 50 connections). Large bodies, once past 64 KiB, read
-                // 16 KiB at a time: four times fewer reads (1 MiB responses: 1.0× → 1.4× nginx).
-                read = await body.ReadAsync(writer.GetMemory(copied < LargeBody ? 0 : LargeReadSize), token);
-            }
-            catch (Exception) when (!timer.ClientAborted)
-            {
-                return RelayResult.BackendFailed;
+                read = await connection.ReadAsync(memory, token);
             }
             catch (Exception)
             {
-                return RelayResult.ClientGone;
+                return timer.ClientAborted ? RelayResult.ClientGone : RelayResult.BackendFailed;
             }
 
             if (read == 0)
             {
-                return RelayResult.Complete;
+                // The end of a close-delimited body; for a counted one, the body broke off.
+                return length < 0 ? RelayResult.Complete : RelayResult.BackendFailed;
             }
 
             timer.Progress();
             writer.Advance(read);
             copied += read;
-            FlushResult flush;
-            timer.WaitingOnClient(true);
+            if (connection.BufferedLength == 0 && await FlushAsync(context, writer, timer) is { } gone)
+            {
+                return gone;
+            }
+        }
+
+        return RelayResult.Complete;
+    }
+
+    private static async Task<RelayResult> CopyChunkedAsync(HttpContext context, UpstreamConnection connection, UpstreamTimer timer)
+    {
+        var token = timer.Token;
+        var writer = context.Response.BodyWriter;
+        var decoder = new ChunkedDecoder();
+        var unflushed = false;
+        while (true)
+        {
+            var status = decoder.Decode(connection.Buffered, out var data, out var consumed, out _);
+            switch (status)
+            {
+                case ChunkStatus.Data:
+                    foreach (var segment in data)
+                    {
+                        writer.Write(segment.Span);
+                    }
+
+                    connection.Consume(consumed);
+                    unflushed = true;
+                    continue;
+
+                case ChunkStatus.Done:
+                    connection.Consume(consumed);
+                    return RelayResult.Complete;
+
+                case ChunkStatus.Invalid:
+                    return RelayResult.BackendFailed;
+            }
+
+            // Everything buffered is decoded: pass it on before waiting for more, so that a
+            // backend streaming events reaches the client as it sends them.
+            connection.Consume(consumed);
+            if (unflushed)
+            {
+                unflushed = false;
+                if (await FlushAsync(context, writer, timer) is { } gone)
+                {
+                    return gone;
+                }
+            }
+
+            int read;
             try
             {
-                flush = await writer.FlushAsync(context.RequestAborted);
+                read = await connection.FillAsync(token);
             }
             catch (Exception)
             {
-                return RelayResult.ClientGone;
-            }
-            finally
-            {
-                timer.WaitingOnClient(false);
+                return timer.ClientAborted ? RelayResult.ClientGone : RelayResult.BackendFailed;
             }
 
-            if (flush.IsCompleted || flush.IsCanceled)
+            if (read == 0)
             {
-                return RelayResult.ClientGone;
+                return RelayResult.BackendFailed;
             }
+
+            timer.Progress();
         }
     }
 
-    /// <summary>Copies the end-to-end headers; returns whether a Transfer-Encoding was among those skipped.</summary>
-    private static bool CopyHeaders(HttpHeadersNonValidated source, IHeaderDictionary destination, List<string>? namedInConnection, bool skipContentLength)
+    /// <summary>Null when the bytes went on, else how the client went away.</summary>
+    private static async ValueTask<RelayResult?> FlushAsync(HttpContext context, PipeWriter writer, UpstreamTimer timer)
     {
-        var transferEncoding = false;
-        foreach (var header in source)
+        FlushResult flush;
+        timer.WaitingOnClient(true);
+        try
         {
-            if (HopByHopHeaders.IsHopByHop(header.Key, namedInConnection))
-            {
-                transferEncoding |= header.Key.Equals("Transfer-Encoding", StringComparison.OrdinalIgnoreCase);
-                continue;
-            }
-
-            if (skipContentLength && header.Key.Equals("Content-Length", StringComparison.OrdinalIgnoreCase))
-            {
-                continue;
-            }
-
-            // Append keeps repeated headers (several Set-Cookie) as separate lines.
-            destination.Append(header.Key, ToStringValues(header.Value));
+            flush = await writer.FlushAsync(context.RequestAborted);
+        }
+        catch (Exception)
+        {
+            return RelayResult.ClientGone;
+        }
+        finally
+        {
+            timer.WaitingOnClient(false);
         }
 
-        return transferEncoding;
-    }
-
-    private static StringValues ToStringValues(HeaderStringValues values)
-    {
-        if (values.Count == 1)
-        {
-            foreach (var value in values)
-            {
-                return value;
-            }
-        }
-
-        var array = new string[values.Count];
-        var i = 0;
-        foreach (var value in values)
-        {
-            array[i++] = value;
-        }
-
-        return array;
+        return flush.IsCompleted || flush.IsCanceled ? RelayResult.ClientGone : null;
     }
 }

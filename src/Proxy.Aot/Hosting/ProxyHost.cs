@@ -10,6 +10,7 @@ using RoundRobinLab.Proxy.Admin;
 using RoundRobinLab.Proxy.Balancing;
 using RoundRobinLab.Proxy.Configuration;
 using RoundRobinLab.Proxy.Forwarding;
+using RoundRobinLab.Proxy.Upstream;
 
 namespace RoundRobinLab.Proxy.Hosting;
 
@@ -25,7 +26,7 @@ internal sealed partial class ProxyHost : IAsyncDisposable
 
     private readonly WebApplication _proxy;
     private readonly WebApplication _admin;
-    private readonly HttpMessageInvoker _client;
+    private readonly UpstreamConnector _connector;
     private readonly ProxySettings _settings;
     private readonly ILogger _logger;
 
@@ -36,9 +37,9 @@ internal sealed partial class ProxyHost : IAsyncDisposable
         _admin = CreateApp(settings.AdminUrls, settings, configureLogging, proxied: false);
         var loggers = _proxy.Services.GetRequiredService<ILoggerFactory>();
         _logger = loggers.CreateLogger("RoundRobinLab.Proxy");
-        _client = UpstreamClient.Create(settings.ConnectTimeout);
         Pool = new BackendPool(settings.Backends, settings.EjectDuration, time, loggers.CreateLogger<BackendPool>(), settings.MaxFails);
-        var forwarder = new Forwarder(Pool, _client, new ForwarderOptions
+        _connector = new UpstreamConnector(Pool.All, settings.ConnectTimeout);
+        var forwarder = new Forwarder(Pool, _connector, new ForwarderOptions
         {
             Timeouts = new UpstreamTimeouts(settings.ResponseTimeout, settings.IdleTimeout),
             Forwarded = new ForwardedHeaders(settings.TrustedProxies),
@@ -94,7 +95,7 @@ internal sealed partial class ProxyHost : IAsyncDisposable
     {
         await _proxy.DisposeAsync();
         await _admin.DisposeAsync();
-        _client.Dispose();
+        _connector.Dispose();
         Pool.Dispose();
     }
 
@@ -115,9 +116,21 @@ internal sealed partial class ProxyHost : IAsyncDisposable
             console.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ ";
         });
         builder.Logging.AddFilter("Microsoft", LogLevel.Warning);
+        // Hosting opens a logging scope per request (formatting its trace identifier) whenever
+        // any level is on for this category; nothing it logs at Warning or above matters here.
+        builder.Logging.AddFilter("Microsoft.AspNetCore.Hosting.Diagnostics", LogLevel.None);
         configureLogging?.Invoke(builder.Logging);
 
         builder.Services.Configure<HostOptions>(host => host.ShutdownTimeout = settings.ShutdownTimeout);
+        if (proxied)
+        {
+            // Kestrel's side of running inline (Program.cs sets the sockets' side): request
+            // processing continues on the I/O thread that read the request instead of being
+            // queued to the thread pool. Safe because forwarding never blocks a thread; it cut
+            // CPU per request by 10-15% (experiment in the closing note of issue 10).
+            builder.WebHost.UseSockets(sockets => sockets.UnsafePreferInlineScheduling = true);
+        }
+
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             // The backend's Server header passes through; Kestrel's own would be a second one.

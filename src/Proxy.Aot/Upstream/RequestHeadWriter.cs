@@ -24,14 +24,31 @@ internal static class RequestHeadWriter
     /// </summary>
     public static ProxyError? Write(IBufferWriter<byte> output, HttpContext context, Backend backend, string target, ForwardedHeaders forwarded, bool chunkedBody)
     {
+        WriteRequestLine(output, context.Request.Method, backend, target);
+        return WriteHeaders(output, context, forwarded, chunkedBody);
+    }
+
+    /// <summary>The part that depends on the backend: the request line and <c>Host</c>.</summary>
+    public static void WriteRequestLine(IBufferWriter<byte> output, string method, Backend backend, string target)
+    {
         var sink = new BufferSink(output);
-        sink.Write(context.Request.Method);
+        sink.Write(method);
         sink.Write(" "u8);
         sink.Write(backend.PathPrefix);
         sink.Write(target);
         sink.Write(" HTTP/1.1\r\nHost: "u8);
         sink.Write(backend.Authority);
         sink.Write("\r\n"u8);
+    }
+
+    /// <summary>
+    /// The part that does not, written once per request before a backend is chosen (so that a
+    /// malformed request is refused without blaming one) and copied after each attempt's
+    /// request line: the header fields, the body's framing and the empty line.
+    /// </summary>
+    public static ProxyError? WriteHeaders(IBufferWriter<byte> output, HttpContext context, ForwardedHeaders forwarded, bool chunkedBody)
+    {
+        var sink = new BufferSink(output);
         if (OutgoingHeaders.Visit(context, forwarded, ref sink) is { } invalid)
         {
             return invalid;

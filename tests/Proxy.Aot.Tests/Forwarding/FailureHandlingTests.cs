@@ -76,7 +76,7 @@ public sealed class FailureHandlingTests
             response.StatusCode.ShouldBe(HttpStatusCode.OK);
             (await response.Content.ReadAsStringAsync()).ShouldBe("live");
             proxy.Host.Pool.All[0].Healthy.ShouldBeFalse();
-            proxy.Logs.Entries.ShouldContain(e => e.Message.Contains("ejected") && e.Message.Contains("ConnectTimeout"));
+            proxy.Logs.Entries.ShouldContain(e => e.Message.Contains("ejected") && e.Message.Contains("no connection within --connect-timeout (0.3s)"));
             live.Received.Single().BodyLength.ShouldBe(4);
         }
         finally
