@@ -179,6 +179,14 @@ internal static class ResponseRelay
                     return RelayResult.Complete;
 
                 case ChunkStatus.Invalid:
+                    // Bytes already handed to Kestrel cannot be taken back: send them, so that
+                    // the response has started and the failure reaches the client as a cut
+                    // connection (replacing a response with unflushed body bytes would be a 500).
+                    if (unflushed)
+                    {
+                        await FlushAsync(context, writer, timer);
+                    }
+
                     return RelayResult.BackendFailed;
             }
 
