@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Buffers;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
@@ -154,6 +155,7 @@ internal sealed partial class Forwarder(BackendPool pool, UpstreamConnector conn
     /// failure it is closed. A kept-alive connection that turns out closed is replaced by a new
     /// one once, without counting anything (<see cref="FailureKind.Stale"/>).
     /// </summary>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     private async ValueTask<(UpstreamConnection?, UpstreamFailure)> ExchangeAsync(
         string method, Backend backend, string target, ArrayBufferWriter<byte> headers, RequestBody? body, bool expectContinue, UpstreamTimer timer)
     {
@@ -201,7 +203,8 @@ internal sealed partial class Forwarder(BackendPool pool, UpstreamConnector conn
         }
     }
 
-    private async Task RelayAsync(HttpContext context, Backend backend, UpstreamConnection connection, RequestBody? body, UpstreamTimer timer, bool readmit)
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
+    private async ValueTask RelayAsync(HttpContext context, Backend backend, UpstreamConnection connection, RequestBody? body, UpstreamTimer timer, bool readmit)
     {
         var head = connection.Head;
         var result = RelayResult.BackendFailed;

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Buffers;
 using System.IO.Pipelines;
 using Microsoft.AspNetCore.Http;
@@ -100,16 +101,17 @@ internal static class ResponseRelay
     /// every read. On <see cref="RelayResult.BackendFailed"/> nothing is written: the caller
     /// counts the failure first, then answers.
     /// </summary>
-    public static Task<RelayResult> CopyBodyAsync(HttpContext context, UpstreamConnection connection, BodyFraming framing, UpstreamTimer timer) => framing switch
+    public static ValueTask<RelayResult> CopyBodyAsync(HttpContext context, UpstreamConnection connection, BodyFraming framing, UpstreamTimer timer) => framing switch
     {
         BodyFraming.ContentLength => CopyCountedAsync(context, connection, connection.Head.ContentLength, timer),
         BodyFraming.UntilClose => CopyCountedAsync(context, connection, -1, timer),
         BodyFraming.Chunked => CopyChunkedAsync(context, connection, timer),
-        _ => Task.FromResult(RelayResult.Complete),
+        _ => ValueTask.FromResult(RelayResult.Complete),
     };
 
     /// <summary><paramref name="length"/> bytes, or until the backend closes when it is -1.</summary>
-    private static async Task<RelayResult> CopyCountedAsync(HttpContext context, UpstreamConnection connection, long length, UpstreamTimer timer)
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    private static async ValueTask<RelayResult> CopyCountedAsync(HttpContext context, UpstreamConnection connection, long length, UpstreamTimer timer)
     {
         var token = timer.Token;
         var writer = context.Response.BodyWriter;
@@ -153,7 +155,8 @@ internal static class ResponseRelay
         return RelayResult.Complete;
     }
 
-    private static async Task<RelayResult> CopyChunkedAsync(HttpContext context, UpstreamConnection connection, UpstreamTimer timer)
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    private static async ValueTask<RelayResult> CopyChunkedAsync(HttpContext context, UpstreamConnection connection, UpstreamTimer timer)
     {
         var token = timer.Token;
         var writer = context.Response.BodyWriter;
@@ -222,6 +225,7 @@ internal static class ResponseRelay
     }
 
     /// <summary>Null when the bytes went on, else how the client went away.</summary>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     private static async ValueTask<RelayResult?> FlushAsync(HttpContext context, PipeWriter writer, UpstreamTimer timer)
     {
         FlushResult flush;

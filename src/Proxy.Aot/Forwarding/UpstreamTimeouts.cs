@@ -10,12 +10,6 @@ internal sealed class UpstreamTimeouts(TimeSpan response, TimeSpan idle)
 
     public long IdleMs { get; } = (long)idle.TotalMilliseconds;
 
-    /// <summary>
-    /// When the timer first looks: the shorter of the two, so that whichever phase comes next is
-    /// checked in time (an early look re-arms for what is left).
-    /// </summary>
-    public TimeSpan FirstCheck { get; } = response < idle ? response : idle;
-
     /// <summary>No response headers within the response timeout of the end of the request.</summary>
     public ProxyError NoResponse { get; } = ProxyError.ResponseTimeout(response);
 

@@ -14,39 +14,75 @@ namespace RoundRobinLab.Proxy.Forwarding;
 /// (<see cref="UpstreamPhase.AwaitingResponse"/>): the response timeout, once.</item>
 /// </list>
 /// <para>
-/// Progress costs one field write: the timer is armed once per exchange and, when it fires early
-/// because bytes moved meanwhile, re-arms itself for what is left. Pooled, because a source,
-/// registration and timer per request would be the forwarding path's largest allocation.
+/// An exchange costs field writes and no timer of its own: one heartbeat for the whole process
+/// (every <see cref="HeartbeatPeriod"/>, as Kestrel checks its connections' timeouts once a
+/// second) looks at every exchange under way and cancels the ones past their deadline. Arming and
+/// disarming a timer per request took a lock in the timer queue twice per request. A timeout
+/// fires within one period of its deadline. Sources are pooled, because one per request would be
+/// the forwarding path's largest allocation.
 /// </para>
 /// </summary>
 internal sealed class UpstreamTimer : CancellationTokenSource
 {
+    /// <summary>How often deadlines are checked: how late, at most, a timeout fires.</summary>
+    public static readonly TimeSpan HeartbeatPeriod = TimeSpan.FromMilliseconds(50);
+
     private const int MaxPooled = 1024;
+
+    // Idle → Armed (Start) → Idle (Stop), or Armed → Firing → Fired when the heartbeat cancels;
+    // each transition out of Armed is a compare-exchange, so the exchange and the heartbeat
+    // agree on who ended it.
+    private const int Idle = 0;
+    private const int Armed = 1;
+    private const int Firing = 2;
+    private const int Fired = 3;
+
     private static readonly ConcurrentQueue<UpstreamTimer> s_pool = new();
     private static int s_pooled;
 
-    private readonly Lock _lock = new();
-    private readonly ITimer _timer;
+    // One source per thread before the shared queue: requests run on the I/O thread that read
+    // them, so most return their source to the thread that rents the next one.
+    [ThreadStatic]
+    private static UpstreamTimer? t_cached;
+
+    // Every live source, pooled or in use, for the heartbeat to look at; changed only when a
+    // source is created or dropped, which pooling makes rare.
+    private static readonly Lock s_liveLock = new();
+    private static readonly List<UpstreamTimer> s_live = [];
+    private static ITimer? s_heartbeat;
+
     private CancellationTokenRegistration _clientRegistration;
     private CancellationToken _clientAborted;
     private UpstreamTimeouts _timeouts = null!;
+    private int _state;
     private int _phase;
     private long _phaseStarted;
     private long _lastProgress;
-    private bool _armed;
     private volatile bool _waitingOnClient;
 
-    private UpstreamTimer() => _timer = TimeProvider.System.CreateTimer(static state => ((UpstreamTimer)state!).OnTimer(), this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+    private UpstreamTimer()
+    {
+    }
 
     public static UpstreamTimer Rent(UpstreamTimeouts timeouts, CancellationToken clientAborted)
     {
-        if (s_pool.TryDequeue(out var timer))
+        var timer = t_cached;
+        if (timer is not null)
+        {
+            t_cached = null;
+        }
+        else if (s_pool.TryDequeue(out timer))
         {
             Interlocked.Decrement(ref s_pooled);
         }
         else
         {
             timer = new UpstreamTimer();
+            lock (s_liveLock)
+            {
+                s_live.Add(timer);
+                s_heartbeat ??= TimeProvider.System.CreateTimer(static _ => Heartbeat(), null, HeartbeatPeriod, HeartbeatPeriod);
+            }
         }
 
         timer._timeouts = timeouts;
@@ -70,12 +106,9 @@ internal sealed class UpstreamTimer : CancellationTokenSource
         _lastProgress = now;
         _phaseStarted = now;
         _waitingOnClient = false;
-        Volatile.Write(ref _phase, (int)(hasBody ? UpstreamPhase.Sending : UpstreamPhase.AwaitingResponse));
-        lock (_lock)
-        {
-            _armed = true;
-            _timer.Change(_timeouts.FirstCheck, Timeout.InfiniteTimeSpan);
-        }
+        _phase = (int)(hasBody ? UpstreamPhase.Sending : UpstreamPhase.AwaitingResponse);
+        // Publishes the fields above to the heartbeat.
+        Volatile.Write(ref _state, Armed);
     }
 
     /// <summary>Bytes moved between proxy and backend, either way.</summary>
@@ -111,52 +144,54 @@ internal sealed class UpstreamTimer : CancellationTokenSource
     /// <summary>The attempt is over: nothing may fire for it any more.</summary>
     public void Stop()
     {
-        Volatile.Write(ref _phase, (int)UpstreamPhase.None);
-        lock (_lock)
+        var spin = new SpinWait();
+        while (true)
         {
-            _armed = false;
-            _timer.Change(Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+            var state = Interlocked.CompareExchange(ref _state, Idle, Armed);
+            if (state != Firing)
+            {
+                // Armed (now Idle), Idle, or Fired: the cancellation, if any, is complete.
+                Volatile.Write(ref _state, Idle);
+                return;
+            }
+
+            // The heartbeat is cancelling this very exchange: let it finish first.
+            spin.SpinOnce();
         }
     }
 
-    private void OnTimer()
+    private static void Heartbeat()
     {
-        lock (_lock)
+        var now = Environment.TickCount64;
+        lock (s_liveLock)
         {
-            if (!_armed)
+            foreach (var timer in s_live)
             {
-                return;
+                if (Volatile.Read(ref timer._state) == Armed)
+                {
+                    timer.CheckDeadline(now);
+                }
             }
-
-            var phase = (UpstreamPhase)Volatile.Read(ref _phase);
-            var deadline = phase switch
-            {
-                UpstreamPhase.AwaitingResponse => _phaseStarted + _timeouts.ResponseMs,
-                UpstreamPhase.Sending or UpstreamPhase.Receiving => _waitingOnClient ? Environment.TickCount64 + _timeouts.IdleMs : _lastProgress + _timeouts.IdleMs,
-                _ => long.MaxValue,
-            };
-            if (deadline == long.MaxValue)
-            {
-                return;
-            }
-
-            var left = deadline - Environment.TickCount64;
-            if (left > 0)
-            {
-                // Bytes moved (or the phase changed) since the timer was set: wait for what is
-                // left. While awaiting the response, look again at least every quarter of the
-                // idle timeout, so that a body that starts and then stalls is noticed in time.
-                var wait = phase == UpstreamPhase.AwaitingResponse ? Math.Min(left, Math.Max(_timeouts.IdleMs / 4, 1)) : left;
-                _timer.Change(TimeSpan.FromMilliseconds(wait), Timeout.InfiniteTimeSpan);
-                return;
-            }
-
-            _armed = false;
-            Expired = phase;
-            // Inside the lock: Return (which takes it in Stop) cannot hand this source to
-            // another request between the decision and the cancellation.
-            Cancel();
         }
+    }
+
+    private void CheckDeadline(long now)
+    {
+        var phase = (UpstreamPhase)Volatile.Read(ref _phase);
+        var deadline = phase switch
+        {
+            UpstreamPhase.AwaitingResponse => _phaseStarted + _timeouts.ResponseMs,
+            UpstreamPhase.Sending or UpstreamPhase.Receiving => _waitingOnClient ? long.MaxValue : _lastProgress + _timeouts.IdleMs,
+            _ => long.MaxValue,
+        };
+        if (now < deadline || Interlocked.CompareExchange(ref _state, Firing, Armed) != Armed)
+        {
+            return;
+        }
+
+        Expired = phase;
+        Cancel();
+        Volatile.Write(ref _state, Fired);
     }
 
     public void Return()
@@ -168,6 +203,12 @@ internal sealed class UpstreamTimer : CancellationTokenSource
         Expired = UpstreamPhase.None;
         if (TryReset())
         {
+            if (t_cached is null)
+            {
+                t_cached = this;
+                return;
+            }
+
             if (Interlocked.Increment(ref s_pooled) <= MaxPooled)
             {
                 s_pool.Enqueue(this);
@@ -177,7 +218,11 @@ internal sealed class UpstreamTimer : CancellationTokenSource
             Interlocked.Decrement(ref s_pooled);
         }
 
-        _timer.Dispose();
+        lock (s_liveLock)
+        {
+            s_live.Remove(this);
+        }
+
         Dispose();
     }
 }

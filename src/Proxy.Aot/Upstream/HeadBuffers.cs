@@ -15,8 +15,19 @@ internal static class HeadBuffers
     private static readonly ConcurrentQueue<ArrayBufferWriter<byte>> s_pool = new();
     private static int s_pooled;
 
+    // One buffer per thread before the shared queue (see UpstreamTimer: requests mostly rent and
+    // return on the same I/O thread).
+    [ThreadStatic]
+    private static ArrayBufferWriter<byte>? t_cached;
+
     public static ArrayBufferWriter<byte> Rent()
     {
+        if (t_cached is { } cached)
+        {
+            t_cached = null;
+            return cached;
+        }
+
         if (s_pool.TryDequeue(out var buffer))
         {
             Interlocked.Decrement(ref s_pooled);
@@ -33,13 +44,19 @@ internal static class HeadBuffers
             return;
         }
 
+        buffer.ResetWrittenCount();
+        if (t_cached is null)
+        {
+            t_cached = buffer;
+            return;
+        }
+
         if (Interlocked.Increment(ref s_pooled) > MaxPooled)
         {
             Interlocked.Decrement(ref s_pooled);
             return;
         }
 
-        buffer.ResetWrittenCount();
         s_pool.Enqueue(buffer);
     }
 }

@@ -30,6 +30,13 @@ internal sealed class ResponseHead
 
     public List<KeyValuePair<string, string>> Headers { get; } = new(16);
 
+    /// <summary>
+    /// The previous complete response's headers on this connection: a backend sends much the
+    /// same ones every time, so the parser reuses their strings when the bytes are equal (as
+    /// Kestrel does for request headers) instead of allocating two per header per response.
+    /// </summary>
+    public List<KeyValuePair<string, string>> Previous { get; } = new(16);
+
     /// <summary>The agreed Content-Length, or -1 when there is none.</summary>
     public long ContentLength { get; set; } = -1;
 
@@ -70,6 +77,13 @@ internal sealed class ResponseHead
     public bool KeepAlive(bool headRequest) =>
         !ConnectionClose && MinorVersion == 1 && Framing(headRequest) != BodyFraming.UntilClose
         && !(HasTransferEncoding && ContentLength >= 0);
+
+    /// <summary>The head is complete: its headers become the ones the next response's are compared with.</summary>
+    public void Remember()
+    {
+        Previous.Clear();
+        Previous.AddRange(Headers);
+    }
 
     public void Reset()
     {

@@ -95,6 +95,7 @@ internal static class ResponseHeadParser
             if (line.IsEmpty)
             {
                 consumed = reader.Position;
+                head.Remember();
                 return ParseStatus.Complete;
             }
 
@@ -193,7 +194,12 @@ internal static class ResponseHeadParser
             head.ConnectionClose = true;
         }
 
-        head.Headers.Add(new(Encoding.Latin1.GetString(name), Encoding.Latin1.GetString(value)));
+        // The same header at the same place in the previous response: reuse its strings.
+        var index = head.Headers.Count;
+        var previous = index < head.Previous.Count ? head.Previous[index] : default;
+        var nameText = previous.Key is { } knownName && Ascii.Equals(name, knownName) ? knownName : Encoding.Latin1.GetString(name);
+        var valueText = previous.Value is { } knownValue && Ascii.Equals(value, knownValue) ? knownValue : Encoding.Latin1.GetString(value);
+        head.Headers.Add(new(nameText, valueText));
         error = null;
         return true;
     }

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Buffers;
 using System.Net.Sockets;
 
@@ -60,6 +61,7 @@ internal sealed class UpstreamConnection : IDisposable
     /// <summary>Consumes up to <paramref name="position"/>, a position in <see cref="Buffered"/>.</summary>
     public void Consume(SequencePosition position) => Consume(Buffered.Slice(0, position).Length);
 
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
     public async ValueTask SendOutputAsync(CancellationToken cancellationToken)
     {
         try
@@ -78,6 +80,7 @@ internal sealed class UpstreamConnection : IDisposable
     /// Receives more bytes after those buffered (making room first); returns how many, 0 when the
     /// backend closed the connection or the buffer is at its bound (check <see cref="BufferedLength"/>).
     /// </summary>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     public async ValueTask<int> FillAsync(CancellationToken cancellationToken)
     {
         if (_end == _buffer.Length)

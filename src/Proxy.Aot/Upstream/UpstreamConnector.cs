@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Globalization;
 using System.Net;
 using System.Net.Security;
@@ -40,6 +41,7 @@ internal sealed class UpstreamConnector : IDisposable
     /// look (one poll) whether a kept-alive one was closed meanwhile, for requests that could not
     /// go again on another connection; the others find out by trying.
     /// </summary>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     public async ValueTask<UpstreamConnection> RentAsync(Backend backend, bool fresh, bool checkIdle, CancellationToken cancellationToken)
     {
         if (!fresh)

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Buffers;
 using Microsoft.Extensions.Logging;
 using RoundRobinLab.Proxy.Balancing;
@@ -15,6 +16,7 @@ namespace RoundRobinLab.Proxy.Upstream;
 internal static partial class UpstreamExchange
 {
     /// <summary>Null on success, else the failure, classified (<see cref="FailureKind.Stale"/> included).</summary>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     public static async ValueTask<UpstreamFailure?> SendAsync(
         UpstreamConnection connection, string method, Backend backend, string target, ArrayBufferWriter<byte> headers,
         RequestBody? body, bool expectContinue, UpstreamTimer timer, ILogger logger)

@@ -61,6 +61,22 @@ public sealed class ResponseHeadParserTests
     }
 
     [Fact]
+    public void TryParse_NextResponseOnTheConnection_ReusesEqualStrings_AndOnlyThose()
+    {
+        var head = new ResponseHead();
+        ResponseHeadParser.TryParse(new(Encoding.Latin1.GetBytes("HTTP/1.1 200 OK\r\nServer: b1\r\nDate: Mon\r\nX-Name: caf\u00e9\r\n\r\n")), head, out _, out _);
+        var first = head.Headers.ToArray();
+
+        ResponseHeadParser.TryParse(new(Encoding.Latin1.GetBytes("HTTP/1.1 200 OK\r\nServer: b1\r\nDate: Tue\r\nX-Name: caf\u00e9\r\n\r\n")), head, out _, out _);
+
+        head.Headers.Select(h => $"{h.Key}={h.Value}").ShouldBe(["Server=b1", "Date=Tue", "X-Name=caf\u00e9"]);
+        ReferenceEquals(head.Headers[0].Key, first[0].Key).ShouldBeTrue();
+        ReferenceEquals(head.Headers[0].Value, first[0].Value).ShouldBeTrue();
+        ReferenceEquals(head.Headers[1].Key, first[1].Key).ShouldBeTrue();
+        ReferenceEquals(head.Headers[1].Value, first[1].Value).ShouldBeFalse();
+    }
+
+    [Fact]
     public void TryParse_IncompleteHead_AsksForMore()
     {
         Parse("HTTP/1.1 200 OK\r\nContent-Length: 5\r\n").Status.ShouldBe(ParseStatus.Incomplete);
