@@ -1,4 +1,9 @@
 using System.Net;
+using System.Net.Security;
+using System.Net.Sockets;
+using System.Security.Authentication;
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
 using System.Text;
 using RoundRobinLab.Proxy.Tests.Support;
 
@@ -202,5 +207,44 @@ public sealed class UpstreamConnectionTests
 
         Volatile.Write(ref current, Ok);
         (await proxy.Client.GetStringAsync("/after")).ShouldBe("ok");
+    }
+
+    [Fact]
+    public async Task Forward_HttpsBackendWithAnUntrustedCertificate_IsAConnectFailure_NotARequestSentInClear()
+    {
+        // The TLS handshake fails the default validation (a self-signed certificate): nothing is
+        // sent, the client gets a 502 naming the connection, and the backend is ejected like one
+        // that refused the connection.
+        using var key = RSA.Create(2048);
+        var request = new CertificateRequest("CN=localhost", key, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
+        using var certificate = request.CreateSelfSigned(DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(1));
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        var handshake = Task.Run(async () =>
+        {
+            using var socket = await listener.AcceptSocketAsync();
+            await using var tls = new SslStream(new NetworkStream(socket, ownsSocket: false));
+            try
+            {
+                // With TLS 1.3 the server's side of the handshake may complete before the client
+                // refuses the certificate; the client then sends an alert, never a request.
+                await tls.AuthenticateAsServerAsync(certificate);
+                var read = await tls.ReadAsync(new byte[1024]);
+                return read == 0 ? "no request" : "a request arrived";
+            }
+            catch (Exception e) when (e is IOException or AuthenticationException)
+            {
+                return "no request";
+            }
+        });
+        var address = new Uri($"https://localhost:{((IPEndPoint)listener.LocalEndpoint).Port}");
+        await using var proxy = await ProxyUnderTest.StartAsync([address]);
+
+        using var response = await proxy.Client.GetAsync("/");
+
+        response.StatusCode.ShouldBe(HttpStatusCode.BadGateway);
+        (await response.Content.ReadAsStringAsync()).ShouldContain("could not connect");
+        (await handshake).ShouldBe("no request");
+        proxy.Host.Pool.All[0].Healthy.ShouldBeFalse();
     }
 }
