@@ -43,6 +43,23 @@ public sealed class AdminEndpointsTests
     }
 
     [Fact]
+    public async Task Metrics_CountKeptAliveConnectionsAndAllocatedBytes()
+    {
+        await using var backend = await TestBackend.StartAsync("b1");
+        await using var proxy = await ProxyUnderTest.StartAsync([backend.Address]);
+        await proxy.Client.GetStringAsync("/");
+
+        // The request's connection went back to the backend's pool once the response was relayed.
+        await Eventually.HoldsAsync(() => proxy.Host.Pool.All[0].Connections.IdleCount == 1);
+        var metrics = await proxy.Admin.GetStringAsync("/metrics");
+
+        metrics.ShouldContain($"rrproxy_backend_idle_connections{{backend=\"{backend.Address.AbsoluteUri.TrimEnd('/')}\"}} 1\n");
+        var allocated = metrics.Split('\n').Single(line => line.StartsWith("rrproxy_process_allocated_bytes_total ", StringComparison.Ordinal));
+        long.Parse(allocated.Split(' ')[1], System.Globalization.CultureInfo.InvariantCulture).ShouldBeGreaterThan(0);
+        metrics.ShouldContain("# TYPE rrproxy_process_gc_collections_total counter\n");
+    }
+
+    [Fact]
     public async Task Metrics_AreInPrometheusTextFormat()
     {
         await using var backend = await TestBackend.StartAsync("b1");
