@@ -28,7 +28,8 @@ public class RequestHeadWriterBenchmarks
     {
         var context = InMemoryBackend.Request();
         _output.ResetWrittenCount();
-        RequestHeadWriter.Write(_output, context, _backend, "/api/items/42?view=full", ForwardedHeaders.TrustNobody, chunkedBody: false);
+        RequestHeadWriter.WriteRequestLine(_output, context.Request.Method, _backend, "/api/items/42?view=full");
+        RequestHeadWriter.WriteHeaders(_output, context, ForwardedHeaders.TrustNobody, chunkedBody: false);
         return _output.WrittenCount;
     }
 }

@@ -1,5 +1,6 @@
 using System.Buffers;
 using BenchmarkDotNet.Attributes;
+using RoundRobinLab.Proxy.Tests.Support;
 using RoundRobinLab.Proxy.Upstream;
 
 namespace RoundRobinLab.Proxy.Benchmarks.Upstream;
@@ -22,9 +23,7 @@ public class ResponseHeadParserBenchmarks
     [GlobalSetup]
     public void Setup()
     {
-        var first = new Segment(s_small.AsMemory(0, 40), 0);
-        var second = first.Append(s_small.AsMemory(40));
-        _split = new ReadOnlySequence<byte>(first, 0, second, second.Memory.Length);
+        _split = Segments.Split(s_small, 40);
     }
 
     [Benchmark(Baseline = true)]
@@ -48,21 +47,5 @@ public class ResponseHeadParserBenchmarks
         }
 
         return System.Text.Encoding.ASCII.GetBytes(text.Append("Content-Length: 0\r\n\r\n").ToString());
-    }
-
-    private sealed class Segment : ReadOnlySequenceSegment<byte>
-    {
-        public Segment(ReadOnlyMemory<byte> memory, long runningIndex)
-        {
-            Memory = memory;
-            RunningIndex = runningIndex;
-        }
-
-        public Segment Append(ReadOnlyMemory<byte> memory)
-        {
-            var next = new Segment(memory, RunningIndex + Memory.Length);
-            Next = next;
-            return next;
-        }
     }
 }

@@ -207,6 +207,7 @@ internal sealed partial class Forwarder(BackendPool pool, UpstreamConnector conn
     private async ValueTask RelayAsync(HttpContext context, Backend backend, UpstreamConnection connection, RequestBody? body, UpstreamTimer timer, bool readmit)
     {
         var head = connection.Head;
+        var headRequest = HttpMethods.IsHead(context.Request.Method);
         var result = RelayResult.BackendFailed;
         try
         {
@@ -222,7 +223,6 @@ internal sealed partial class Forwarder(BackendPool pool, UpstreamConnector conn
             // back in rotation). A body that breaks below counts as a failure again.
             pool.ReportSuccess(backend, readmit);
 
-            var headRequest = HttpMethods.IsHead(context.Request.Method);
             result = await ResponseRelay.CopyBodyAsync(context, connection, head.Framing(headRequest), timer);
             switch (result)
             {
@@ -245,7 +245,7 @@ internal sealed partial class Forwarder(BackendPool pool, UpstreamConnector conn
         {
             // The connection carries another request only after a whole exchange: the response
             // complete with nothing after it, the request body all sent, and no close announced.
-            if (result == RelayResult.Complete && head.KeepAlive(HttpMethods.IsHead(context.Request.Method))
+            if (result == RelayResult.Complete && head.KeepAlive(headRequest)
                 && connection.BufferedLength == 0 && body is null or { Sent: true })
             {
                 backend.Connections.Return(connection);

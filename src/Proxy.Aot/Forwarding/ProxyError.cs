@@ -59,9 +59,6 @@ internal sealed class ProxyError(int statusCode, string reason)
     public static ProxyError DownloadIdle(TimeSpan idleTimeout) => new(StatusCodes.Status504GatewayTimeout,
         string.Create(CultureInfo.InvariantCulture, $"504 Gateway Timeout: the backend sent response headers, then nothing for {idleTimeout.TotalSeconds:0.###}s."));
 
-    public static ProxyError CannotSend(string detail) => new(StatusCodes.Status502BadGateway,
-        $"502 Bad Gateway: the request could not be sent to a backend ({detail}).");
-
     public static ProxyError BadRequestBody(int statusCode, string detail) => new(statusCode,
         $"{statusCode} {ReasonPhrase(statusCode)}: the request body could not be read ({detail}).");
 

@@ -51,11 +51,14 @@ internal static class ResponseRelay
 
         var headers = upstream.Headers;
         List<string>? namedInConnection = null;
-        foreach (var header in headers)
+        if (upstream.ConnectionNamesHeaders)
         {
-            if (header.Key.Equals("Connection", StringComparison.OrdinalIgnoreCase) && HopByHopHeaders.NamedIn(header.Value) is { } named)
+            foreach (var header in headers)
             {
-                (namedInConnection ??= []).AddRange(named);
+                if (header.Key.Equals("Connection", StringComparison.OrdinalIgnoreCase) && HopByHopHeaders.NamedIn(header.Value) is { } named)
+                {
+                    (namedInConnection ??= []).AddRange(named);
+                }
             }
         }
 

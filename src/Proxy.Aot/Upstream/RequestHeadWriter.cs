@@ -17,17 +17,6 @@ namespace RoundRobinLab.Proxy.Upstream;
 /// </summary>
 internal static class RequestHeadWriter
 {
-    /// <summary>
-    /// Writes the head; returns the 400 to answer instead when a client header is malformed (what
-    /// was written then must be discarded). <paramref name="chunkedBody"/>: the body has no
-    /// Content-Length and goes chunked.
-    /// </summary>
-    public static ProxyError? Write(IBufferWriter<byte> output, HttpContext context, Backend backend, string target, ForwardedHeaders forwarded, bool chunkedBody)
-    {
-        WriteRequestLine(output, context.Request.Method, backend, target);
-        return WriteHeaders(output, context, forwarded, chunkedBody);
-    }
-
     /// <summary>The part that depends on the backend: the request line and <c>Host</c>.</summary>
     public static void WriteRequestLine(IBufferWriter<byte> output, string method, Backend backend, string target)
     {

@@ -49,6 +49,9 @@ internal sealed class ResponseHead
     /// <summary><c>Connection: close</c> was sent.</summary>
     public bool ConnectionClose { get; set; }
 
+    /// <summary>A Connection header names other headers (hop-by-hop, not to be relayed).</summary>
+    public bool ConnectionNamesHeaders { get; set; }
+
     /// <summary>
     /// How the body is delimited, given whether the request was HEAD. Transfer-Encoding wins over
     /// Content-Length (which is then to be dropped, RFC 9112 §6.3 rule 3).
@@ -95,5 +98,6 @@ internal sealed class ResponseHead
         HasTransferEncoding = false;
         ChunkedLast = false;
         ConnectionClose = false;
+        ConnectionNamesHeaders = false;
     }
 }

@@ -189,9 +189,9 @@ internal static class ResponseHeadParser
                 head.ChunkedLast = last.EqualsIgnoreCase("chunked"u8);
             }
         }
-        else if (name.EqualsIgnoreCase("Connection"u8) && HasToken(value, "close"u8))
+        else if (name.EqualsIgnoreCase("Connection"u8))
         {
-            head.ConnectionClose = true;
+            ReadConnectionOptions(value, head);
         }
 
         // The same header at the same place in the previous response: reuse its strings.
@@ -242,17 +242,25 @@ internal static class ResponseHeadParser
         return last;
     }
 
-    private static bool HasToken(ReadOnlySpan<byte> list, ReadOnlySpan<byte> token)
+    /// <summary>
+    /// <c>close</c> ends the connection after this response; any option besides close,
+    /// keep-alive and upgrade names a header that is hop-by-hop (looked for by the relay only
+    /// then, so the usual <c>Connection: keep-alive</c> costs no second pass over the headers).
+    /// </summary>
+    private static void ReadConnectionOptions(ReadOnlySpan<byte> list, ResponseHead head)
     {
         foreach (var range in list.Split((byte)','))
         {
-            if (list[range].Trim(" \t"u8).EqualsIgnoreCase(token))
+            var option = list[range].Trim(" \t"u8);
+            if (option.EqualsIgnoreCase("close"u8))
             {
-                return true;
+                head.ConnectionClose = true;
+            }
+            else if (!option.IsEmpty && !option.EqualsIgnoreCase("keep-alive"u8) && !option.EqualsIgnoreCase("upgrade"u8))
+            {
+                head.ConnectionNamesHeaders = true;
             }
         }
-
-        return false;
     }
 
     private static bool EqualsIgnoreCase(this ReadOnlySpan<byte> span, ReadOnlySpan<byte> ascii) =>

@@ -33,7 +33,9 @@ public sealed class RequestHeadWriterTests
     private static (string Head, ProxyError? Error) Write(HttpContext context, Backend backend, string target, bool chunked = false, ForwardedHeaders? forwarded = null)
     {
         var output = new ArrayBufferWriter<byte>();
-        var error = RequestHeadWriter.Write(output, context, backend, target, forwarded ?? ForwardedHeaders.TrustNobody, chunked);
+        // As the forwarder does: the request line per attempt, the fields once per request.
+        RequestHeadWriter.WriteRequestLine(output, context.Request.Method, backend, target);
+        var error = RequestHeadWriter.WriteHeaders(output, context, forwarded ?? ForwardedHeaders.TrustNobody, chunked);
         return (Encoding.Latin1.GetString(output.WrittenSpan), error);
     }
 

@@ -14,29 +14,10 @@ public sealed class ResponseHeadParserTests
     private static (ParseStatus Status, ResponseHead Head, long Consumed, string? Error) Parse(string latin1, int segments = 1)
     {
         var bytes = Encoding.Latin1.GetBytes(latin1);
-        var buffer = Segmented(bytes, segments);
+        var buffer = Segments.Even(bytes, segments);
         var head = new ResponseHead();
         var status = ResponseHeadParser.TryParse(buffer, head, out var consumed, out var error);
         return (status, head, buffer.Slice(0, consumed).Length, error);
-    }
-
-    /// <summary>The same bytes split into <paramref name="count"/> segments, as a pipe hands them over.</summary>
-    private static ReadOnlySequence<byte> Segmented(byte[] bytes, int count)
-    {
-        if (count <= 1 || bytes.Length < count)
-        {
-            return new ReadOnlySequence<byte>(bytes);
-        }
-
-        var size = bytes.Length / count;
-        var first = new Segment(bytes.AsMemory(0, size), 0);
-        var last = first;
-        for (var offset = size; offset < bytes.Length; offset += size)
-        {
-            last = last.Append(bytes.AsMemory(offset, Math.Min(size, bytes.Length - offset)));
-        }
-
-        return new ReadOnlySequence<byte>(first, 0, last, last.Memory.Length);
     }
 
     [Theory]
@@ -74,6 +55,21 @@ public sealed class ResponseHeadParserTests
         ReferenceEquals(head.Headers[0].Value, first[0].Value).ShouldBeTrue();
         ReferenceEquals(head.Headers[1].Key, first[1].Key).ShouldBeTrue();
         ReferenceEquals(head.Headers[1].Value, first[1].Value).ShouldBeFalse();
+    }
+
+    [Theory]
+    [InlineData("Connection: keep-alive", false, false)]
+    [InlineData("Connection: Keep-Alive, Upgrade", false, false)]
+    [InlineData("Connection: close", true, false)]
+    [InlineData("Connection: close, X-Private", true, true)]
+    [InlineData("Connection: x-trace", false, true)]
+    public void TryParse_ConnectionOptions_SayCloseAndWhetherHeadersAreNamed(string field, bool close, bool namesHeaders)
+    {
+        var (status, head, _, _) = Parse($"HTTP/1.1 200 OK\r\n{field}\r\nContent-Length: 0\r\n\r\n");
+
+        status.ShouldBe(ParseStatus.Complete);
+        head.ConnectionClose.ShouldBe(close);
+        head.ConnectionNamesHeaders.ShouldBe(namesHeaders);
     }
 
     [Fact]
@@ -223,22 +219,6 @@ public sealed class ResponseHeadParserTests
                     error.ShouldNotBeNullOrEmpty(context);
                     break;
             }
-        }
-    }
-
-    private sealed class Segment : ReadOnlySequenceSegment<byte>
-    {
-        public Segment(ReadOnlyMemory<byte> memory, long runningIndex)
-        {
-            Memory = memory;
-            RunningIndex = runningIndex;
-        }
-
-        public Segment Append(ReadOnlyMemory<byte> memory)
-        {
-            var next = new Segment(memory, RunningIndex + Memory.Length);
-            Next = next;
-            return next;
         }
     }
 }

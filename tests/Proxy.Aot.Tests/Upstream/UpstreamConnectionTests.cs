@@ -78,9 +78,7 @@ public sealed class UpstreamConnectionTests
         await using var backend = RawBackend.Start(async connection =>
         {
             await connection.ReadHeadAsync();
-            await connection.WriteAsync(Ok);
-            connection.Dispose();
-            closed.TrySetResult();
+            await AnswerThenCloseAsync(connection, closed);
         });
         await using var proxy = await ProxyUnderTest.StartAsync([backend.Address]);
 
@@ -103,17 +101,14 @@ public sealed class UpstreamConnectionTests
         var closed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         await using var backend = RawBackend.Start(async connection =>
         {
-            var head = await connection.ReadHeadAsync();
-            if (head!.StartsWith("POST", StringComparison.Ordinal))
+            if (await connection.ReadHeadAsync() is { } head && head.StartsWith("POST", StringComparison.Ordinal))
             {
                 var body = await connection.ReadBodyAsync(5);
                 await connection.WriteAsync($"HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\n{Encoding.ASCII.GetString(body)}");
                 return;
             }
 
-            await connection.WriteAsync(Ok);
-            connection.Dispose();
-            closed.TrySetResult();
+            await AnswerThenCloseAsync(connection, closed);
         });
         await using var proxy = await ProxyUnderTest.StartAsync([backend.Address]);
 
@@ -246,5 +241,16 @@ public sealed class UpstreamConnectionTests
         (await response.Content.ReadAsStringAsync()).ShouldContain("could not connect");
         (await handshake).ShouldBe("no request");
         proxy.Host.Pool.All[0].Healthy.ShouldBeFalse();
+    }
+
+    /// <summary>
+    /// A backend with a short keep-alive timeout, at its shortest: it answers, then closes the
+    /// connection without saying so, and signals once it has.
+    /// </summary>
+    private static async Task AnswerThenCloseAsync(RawBackend.RawConnection connection, TaskCompletionSource closed)
+    {
+        await connection.WriteAsync(Ok);
+        connection.Dispose();
+        closed.TrySetResult();
     }
 }
