@@ -50,7 +50,8 @@ Subcommands:
                   SECONDS_PER_ROUND (10) set the rounds and their length.
   bench           BenchmarkDotNet microbenchmarks (short job) to results/bench.
   startup         Footprint: start the published proxy ROUNDS (15) times; median time from
-                  launch to the first proxied 200, RSS then, and the binary's size.
+                  launch to the first proxied 200, RSS then, and the binary's size; nginx
+                  (when installed) started the same way in alternate rounds, and the ratio.
   publish         Native AOT publish of the proxy to artifacts/proxy/rrproxy (reused
                   while its sources are unchanged).
   -h, --help      This text.
@@ -534,7 +535,13 @@ main() {
       publish_proxy
       build_sims
       echo "binary: $(stat -c %s "$PROXY_BIN") bytes ($PROXY_BIN)"
-      scenarios_cli startup --rounds "${ROUNDS:-15}" --proxy "$PROXY_BIN"
+      # nginx in alternate rounds when it is installed (compare installs it): the target is a ratio.
+      local nginx_args=()
+      if command -v nginx >/dev/null 2>&1 || [[ -x /usr/sbin/nginx ]]; then
+        export PATH="$PATH:/usr/sbin"
+        nginx_args=(--nginx lab/compare/proxy.nginx.conf)
+      fi
+      scenarios_cli startup --rounds "${ROUNDS:-15}" --proxy "$PROXY_BIN" "${nginx_args[@]}"
       ;;
     *) usage >&2; die "unknown subcommand '$1'" ;;
   esac

@@ -6,54 +6,93 @@ using RoundRobinLab.Backends.Fleet;
 
 namespace RoundRobinLab.Scenarios.Lab;
 
-/// <summary>One start of the proxy: from exec to its first proxied 200, and its memory then.</summary>
+/// <summary>One start of a proxy: from exec to its first proxied 200, and its memory then.</summary>
 public sealed record StartupSample(double MillisecondsToFirstResponse, double ResidentMiB);
 
 /// <summary>
-/// Measures the proxy's footprint at start: it launches the binary, and from the moment of the
+/// Measures a proxy's footprint at start: it launches the binary, and from the moment of the
 /// launch sends a request every fraction of a millisecond until one comes back 200 through a
 /// backend. Then it reads the process's resident memory and stops it with SIGTERM.
+/// With an nginx configuration template, nginx is started the same way in alternate rounds, so
+/// that the two medians come from the same minutes of the same machine.
 /// </summary>
 public static partial class StartupProbe
 {
-    public static async Task<List<StartupSample>> RunAsync(string proxyBinary, int rounds, string logFile)
+    public static async Task<(List<StartupSample> Proxy, List<StartupSample> Nginx)> RunAsync(string proxyBinary, int rounds, string logFile, string? nginxTemplate = null)
     {
         await using var fleet = await BackendFleet.StartAsync(new FleetOptions { Count = 1, BasePort = 0, Mode = BackendMode.Lean });
-        var samples = new List<StartupSample>();
-        for (var round = 0; round < rounds; round++)
+        var backend = fleet.Backends[0].Url;
+        var workDirectory = Directory.CreateTempSubdirectory("rrproxy-startup-");
+        var proxy = new List<StartupSample>();
+        var nginx = new List<StartupSample>();
+        try
         {
-            var port = FreePort();
-            var start = new ProcessStartInfo(proxyBinary) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-            foreach (var arg in new[] { "--backends", fleet.Backends[0].Url.ToString().TrimEnd('/'), "--urls", $"http://127.0.0.1:{port}", "--admin-urls", "http://127.0.0.1:0" })
+            for (var round = 0; round < rounds; round++)
             {
-                start.ArgumentList.Add(arg);
-            }
-
-            var clock = Stopwatch.StartNew();
-            using var process = Process.Start(start) ?? throw new InvalidOperationException($"could not start {proxyBinary}");
-            var output = process.StandardOutput.ReadToEndAsync();
-            try
-            {
-                while (!await TryGetOkAsync(port))
+                var port = FreePort();
+                var start = new ProcessStartInfo(proxyBinary);
+                foreach (var arg in new[] { "--backends", backend.ToString().TrimEnd('/'), "--urls", $"http://127.0.0.1:{port}", "--admin-urls", "http://127.0.0.1:0" })
                 {
-                    if (process.HasExited || clock.Elapsed > TimeSpan.FromSeconds(20))
-                    {
-                        throw new InvalidOperationException($"the proxy did not answer within 20 s (exit: {(process.HasExited ? process.ExitCode : "still running")}).");
-                    }
+                    start.ArgumentList.Add(arg);
                 }
 
-                var elapsed = clock.Elapsed.TotalMilliseconds;
-                samples.Add(new StartupSample(elapsed, ResidentMiB(process.Id)));
-            }
-            finally
-            {
-                _ = kill(process.Id, 15);
-                await process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(10));
-                await File.AppendAllTextAsync(logFile, await output);
+                proxy.Add(await MeasureAsync(start, port, logFile));
+                if (nginxTemplate is not null)
+                {
+                    port = FreePort();
+                    var config = Path.Combine(workDirectory.FullName, "nginx.conf");
+                    await File.WriteAllTextAsync(config, (await File.ReadAllTextAsync(nginxTemplate))
+                        .Replace("@DIR@", workDirectory.FullName, StringComparison.Ordinal)
+                        .Replace("@PORT1@", backend.Port.ToString(System.Globalization.CultureInfo.InvariantCulture), StringComparison.Ordinal)
+                        .Replace("@PORT2@", backend.Port.ToString(System.Globalization.CultureInfo.InvariantCulture), StringComparison.Ordinal)
+                        .Replace("@PROXY@", port.ToString(System.Globalization.CultureInfo.InvariantCulture), StringComparison.Ordinal));
+                    var nginxStart = new ProcessStartInfo("nginx");
+                    foreach (var arg in new[] { "-c", config, "-g", "daemon off;" })
+                    {
+                        nginxStart.ArgumentList.Add(arg);
+                    }
+
+                    nginx.Add(await MeasureAsync(nginxStart, port, logFile));
+                }
             }
         }
+        finally
+        {
+            workDirectory.Delete(recursive: true);
+        }
 
-        return samples;
+        return (proxy, nginx);
+    }
+
+    private static async Task<StartupSample> MeasureAsync(ProcessStartInfo start, int port, string logFile)
+    {
+        start.RedirectStandardOutput = true;
+        start.RedirectStandardError = true;
+        start.UseShellExecute = false;
+        var clock = Stopwatch.StartNew();
+        using var process = Process.Start(start) ?? throw new InvalidOperationException($"could not start {start.FileName}");
+        var output = process.StandardOutput.ReadToEndAsync();
+        var errors = process.StandardError.ReadToEndAsync();
+        try
+        {
+            while (!await TryGetOkAsync(port))
+            {
+                if (process.HasExited || clock.Elapsed > TimeSpan.FromSeconds(20))
+                {
+                    throw new InvalidOperationException($"{start.FileName} did not answer within 20 s (exit: {(process.HasExited ? process.ExitCode : "still running")}).");
+                }
+            }
+
+            var elapsed = clock.Elapsed.TotalMilliseconds;
+            return new StartupSample(elapsed, ResidentMiB(process.Id));
+        }
+        finally
+        {
+            // SIGTERM: a graceful stop for both (nginx's master takes its workers with it).
+            _ = kill(process.Id, 15);
+            await process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(10));
+            await File.AppendAllTextAsync(logFile, await output + await errors);
+        }
     }
 
     private static async Task<bool> TryGetOkAsync(int port)

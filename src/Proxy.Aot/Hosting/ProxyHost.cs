@@ -1,11 +1,9 @@
 using System.Net;
 using System.Text;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 using RoundRobinLab.Proxy.Admin;
 using RoundRobinLab.Proxy.Balancing;
 using RoundRobinLab.Proxy.Configuration;
@@ -15,17 +13,25 @@ using RoundRobinLab.Proxy.Upstream;
 namespace RoundRobinLab.Proxy.Hosting;
 
 /// <summary>
-/// The running proxy: one Kestrel host for proxied traffic and one for the admin endpoints.
-/// Two hosts rather than two listeners on one, so that no request on the proxied port can ever
+/// The running proxy: one Kestrel server for proxied traffic and one for the admin endpoints.
+/// Two servers rather than two listeners on one, so that no request on the proxied port can ever
 /// be routed to an admin endpoint, whatever its Host header or path says.
+/// Kestrel runs without the generic host: the host's configuration, service container, lifetime
+/// and routing took half of the time from launch to the first proxied response and 3 MB of the
+/// binary (issue 10), and the proxy needs none of them. What the host did that matters is done
+/// here: console logging, SIGTERM/SIGINT handling, and a bounded graceful stop.
 /// </summary>
 internal sealed partial class ProxyHost : IAsyncDisposable
 {
     /// <summary>File descriptors kept for backend connections, listeners and logs beyond --max-connections.</summary>
     private const int ReservedDescriptors = 1024;
 
-    private readonly WebApplication _proxy;
-    private readonly WebApplication _admin;
+    private readonly ILoggerFactory _loggers;
+    private readonly SocketTransports _transports;
+    private readonly KestrelServer _proxy;
+    private readonly KestrelServer _admin;
+    private readonly ProxyApplication _proxyApplication;
+    private readonly AdminEndpoints _adminApplication;
     private readonly UpstreamConnector _connector;
     private readonly ProxySettings _settings;
     private readonly ILogger _logger;
@@ -33,27 +39,28 @@ internal sealed partial class ProxyHost : IAsyncDisposable
     private ProxyHost(ProxySettings settings, Action<ILoggingBuilder>? configureLogging, TimeProvider time)
     {
         _settings = settings;
-        _proxy = CreateApp(settings.Urls, settings, configureLogging, proxied: true);
-        _admin = CreateApp(settings.AdminUrls, settings, configureLogging, proxied: false);
-        var loggers = _proxy.Services.GetRequiredService<ILoggerFactory>();
-        _logger = loggers.CreateLogger("RoundRobinLab.Proxy");
-        Pool = new BackendPool(settings.Backends, settings.EjectDuration, time, loggers.CreateLogger<BackendPool>(), settings.MaxFails);
+        _loggers = CreateLoggers(configureLogging);
+        _logger = _loggers.CreateLogger("RoundRobinLab.Proxy");
+        _transports = new SocketTransports(_loggers);
+        _proxy = CreateServer(settings.Urls, settings, _transports, _loggers, proxied: true);
+        _admin = CreateServer(settings.AdminUrls, settings, _transports, _loggers, proxied: false);
+        Pool = new BackendPool(settings.Backends, settings.EjectDuration, time, _loggers.CreateLogger<BackendPool>(), settings.MaxFails);
         _connector = new UpstreamConnector(Pool.All, settings.ConnectTimeout);
         var forwarder = new Forwarder(Pool, _connector, new ForwarderOptions
         {
             Timeouts = new UpstreamTimeouts(settings.ResponseTimeout, settings.IdleTimeout),
             Forwarded = new ForwardedHeaders(settings.TrustedProxies),
-        }, loggers.CreateLogger<Forwarder>());
-        _proxy.Run(forwarder.ForwardAsync);
-        _admin.MapAdmin(Pool);
+        }, _loggers.CreateLogger<Forwarder>());
+        _proxyApplication = new ProxyApplication(forwarder.ForwardAsync);
+        _adminApplication = new AdminEndpoints(Pool);
     }
 
     public BackendPool Pool { get; }
 
     /// <summary>Where proxied traffic is accepted, with real ports once started.</summary>
-    public IReadOnlyList<string> ProxyUrls => [.. _proxy.Urls];
+    public IReadOnlyList<string> ProxyUrls => Addresses(_proxy);
 
-    public IReadOnlyList<string> AdminUrls => [.. _admin.Urls];
+    public IReadOnlyList<string> AdminUrls => Addresses(_admin);
 
     public static ProxyHost Create(ProxySettings settings, Action<ILoggingBuilder>? configureLogging = null, TimeProvider? time = null) =>
         new(settings, configureLogging, time ?? TimeProvider.System);
@@ -68,8 +75,8 @@ internal sealed partial class ProxyHost : IAsyncDisposable
             DescriptorsShort(_logger, _settings.MaxConnections, ReservedDescriptors, descriptors.Value);
         }
 
-        await _admin.StartAsync(cancellationToken);
-        await _proxy.StartAsync(cancellationToken);
+        await _admin.StartAsync(_adminApplication, cancellationToken);
+        await _proxy.StartAsync(_proxyApplication, cancellationToken);
         var urls = string.Join(", ", ProxyUrls);
         var adminUrls = string.Join(", ", AdminUrls);
         var backends = string.Join(", ", Pool.All);
@@ -80,77 +87,81 @@ internal sealed partial class ProxyHost : IAsyncDisposable
     /// <summary>Serves until SIGTERM or Ctrl-C, then lets in-flight requests finish (bounded by the shutdown timeout).</summary>
     public async Task RunAsync()
     {
+        using var signal = new ShutdownSignal();
         await StartAsync();
-        await _proxy.WaitForShutdownAsync();
-        await _admin.StopAsync();
+        await signal.Received;
+        await StopAsync();
     }
 
+    /// <summary>
+    /// Stops accepting, lets requests in flight finish for up to --shutdown-timeout, then closes
+    /// whatever is left (Kestrel aborts the remaining connections when the token fires).
+    /// </summary>
     public async Task StopAsync()
     {
-        await _proxy.StopAsync();
-        await _admin.StopAsync();
+        using (var deadline = new CancellationTokenSource(_settings.ShutdownTimeout))
+        {
+            await _proxy.StopAsync(deadline.Token);
+        }
+
+        using (var deadline = new CancellationTokenSource(_settings.ShutdownTimeout))
+        {
+            await _admin.StopAsync(deadline.Token);
+        }
     }
 
-    public async ValueTask DisposeAsync()
+    public ValueTask DisposeAsync()
     {
-        await _proxy.DisposeAsync();
-        await _admin.DisposeAsync();
+        _proxy.Dispose();
+        _admin.Dispose();
         _connector.Dispose();
         Pool.Dispose();
+        _transports.Dispose();
+        // Last: the console logger writes on its own thread and flushes what is queued here.
+        _loggers.Dispose();
+        return ValueTask.CompletedTask;
     }
 
-    private static WebApplication CreateApp(IReadOnlyList<ListenAddress> urls, ProxySettings settings, Action<ILoggingBuilder>? configureLogging, bool proxied)
-    {
-        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions
-        {
-            // appsettings.json beside the binary, wherever it is started from; flags are ours to parse.
-            ContentRootPath = AppContext.BaseDirectory,
-            Args = [],
-        });
+    private static string[] Addresses(KestrelServer server) => [.. server.Features.Get<IServerAddressesFeature>()?.Addresses ?? []];
 
-        builder.Logging.ClearProviders();
-        builder.Logging.AddSimpleConsole(console =>
+    private static ILoggerFactory CreateLoggers(Action<ILoggingBuilder>? configureLogging) => LoggerFactory.Create(logging =>
+    {
+        logging.AddSimpleConsole(console =>
         {
             console.SingleLine = true;
             console.UseUtcTimestamp = true;
             console.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ ";
         });
-        builder.Logging.AddFilter("Microsoft", LogLevel.Warning);
-        // Hosting opens a logging scope per request (formatting its trace identifier) whenever
-        // any level is on for this category; nothing it logs at Warning or above matters here.
-        builder.Logging.AddFilter("Microsoft.AspNetCore.Hosting.Diagnostics", LogLevel.None);
-        configureLogging?.Invoke(builder.Logging);
+        logging.AddFilter("Microsoft", LogLevel.Warning);
+        configureLogging?.Invoke(logging);
+    });
 
-        builder.Services.Configure<HostOptions>(host => host.ShutdownTimeout = settings.ShutdownTimeout);
-        if (proxied)
-        {
-            // Kestrel's side of running inline (Program.cs sets the sockets' side): request
-            // processing continues on the I/O thread that read the request instead of being
-            // queued to the thread pool. Safe because forwarding never blocks a thread; it cut
-            // CPU per request by 10-15% (experiment in the closing note of issue 10).
-            builder.WebHost.UseSockets(sockets => sockets.UnsafePreferInlineScheduling = true);
-        }
-
-        builder.WebHost.ConfigureKestrel(kestrel =>
+    private static KestrelServer CreateServer(IReadOnlyList<ListenAddress> urls, ProxySettings settings, SocketTransports transports, ILoggerFactory loggers, bool proxied)
+    {
+        var kestrel = new KestrelServerOptions
         {
             // The backend's Server header passes through; Kestrel's own would be a second one.
-            kestrel.AddServerHeader = false;
-            // Bodies are streamed, never buffered, so there is no reason to cap their size here.
-            kestrel.Limits.MaxRequestBodySize = null;
-            if (proxied)
-            {
-                ConfigureClientLimits(kestrel, settings);
-            }
+            AddServerHeader = false,
+        };
 
-            foreach (var url in urls)
-            {
-                Listen(kestrel, url);
-            }
-        });
+        // Bodies are streamed, never buffered, so there is no reason to cap their size here.
+        kestrel.Limits.MaxRequestBodySize = null;
+        if (proxied)
+        {
+            ConfigureClientLimits(kestrel, settings);
+        }
 
-        return builder.Build();
+        foreach (var url in urls)
+        {
+            Listen(kestrel, url);
+        }
+
+        // Kestrel's side of running inline (Program.cs sets the sockets' side): request
+        // processing continues on the I/O thread that read the request instead of being queued
+        // to the thread pool. Safe because forwarding never blocks a thread; it cut CPU per
+        // request by 10-15% (experiment in the closing note of issue 10).
+        return new KestrelServer(Options.Create(kestrel), transports.Create(inline: proxied), loggers);
     }
-
     /// <summary>
     /// What clients may do to the proxied listener, stated rather than left to Kestrel's
     /// defaults (which are the same numbers, except the connection cap, which Kestrel lacks).

@@ -89,6 +89,45 @@ public sealed class AdminEndpointsTests
     }
 
     [Fact]
+    public async Task UnknownAdminPath_Is404NamingTheEndpoints()
+    {
+        await using var backend = await TestBackend.StartAsync("b1");
+        await using var proxy = await ProxyUnderTest.StartAsync([backend.Address]);
+
+        using var response = await proxy.Admin.GetAsync("/nope");
+
+        response.StatusCode.ShouldBe(HttpStatusCode.NotFound);
+        (await response.Content.ReadAsStringAsync()).ShouldBe("no admin endpoint at /nope; there are /healthz, /stats and /metrics\n");
+        backend.Received.ShouldBeEmpty();
+    }
+
+    [Fact]
+    public async Task AdminEndpoint_WithAnotherMethod_Is405AllowingGet()
+    {
+        await using var backend = await TestBackend.StartAsync("b1");
+        await using var proxy = await ProxyUnderTest.StartAsync([backend.Address]);
+
+        using var response = await proxy.Admin.PostAsync("/stats", new StringContent("{}"));
+
+        response.StatusCode.ShouldBe(HttpStatusCode.MethodNotAllowed);
+        response.Content.Headers.Allow.ShouldBe(["GET"]);
+    }
+
+    [Fact]
+    public async Task Stats_IsJson_WhateverTheCaseOfItsPath()
+    {
+        await using var backend = await TestBackend.StartAsync("b1");
+        await using var proxy = await ProxyUnderTest.StartAsync([backend.Address]);
+
+        using var response = await proxy.Admin.GetAsync("/Stats");
+
+        response.StatusCode.ShouldBe(HttpStatusCode.OK);
+        response.Content.Headers.ContentType!.MediaType.ShouldBe("application/json");
+        using var stats = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        stats.RootElement.GetProperty("total").GetInt32().ShouldBe(1);
+    }
+
+    [Fact]
     public async Task AdminPaths_OnTheProxiedPort_AreForwardedNotServed()
     {
         await using var backend = await TestBackend.StartAsync("b1");
