@@ -45,6 +45,20 @@ public sealed class PublishedBinaryTests
     }
 
     [SkippableFact]
+    public async Task Binary_RunsTheWorkstationGc()
+    {
+        // Server GC kept 287 MB at 10,000 connections where workstation GC keeps 227-243 MB;
+        // an MSBuild property with a typo in its name would silently bring it back.
+        ProxyProcess.RequireBinary();
+        await using var backend = await TestBackend.StartAsync("b1");
+        await using var proxy = await ProxyProcess.StartAsync([backend.Address]);
+
+        (await s_client.GetStringAsync(proxy.ProxyAddress)).ShouldBe("b1");
+
+        proxy.ThreadNames().ShouldNotContain(".NET Server GC");
+    }
+
+    [SkippableFact]
     public async Task Binary_PortInUse_ExitsWithOneLine()
     {
         ProxyProcess.RequireBinary();

@@ -86,6 +86,10 @@ internal sealed partial class ProxyProcess : IAsyncDisposable
         return long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], System.Globalization.CultureInfo.InvariantCulture) * 1024;
     }
 
+    /// <summary>The names of the process's threads (/proc/PID/task/*/comm).</summary>
+    public IReadOnlyList<string> ThreadNames() =>
+        [.. Directory.EnumerateDirectories($"/proc/{_process.Id}/task").Select(task => File.ReadAllText(Path.Combine(task, "comm")).TrimEnd('\n'))];
+
     public void Terminate()
     {
         const int SigTerm = 15;
