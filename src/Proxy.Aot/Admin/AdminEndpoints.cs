@@ -80,7 +80,7 @@ internal sealed class AdminEndpoints(BackendPool pool) : IHttpApplication<HttpCo
         for (var i = 0; i < backends.Length; i++)
         {
             var backend = pool.All[i];
-            backends[i] = new BackendStats(backend.Prefix, backend.Healthy, backend.Requests, backend.Failures, backend.InFlight, backend.Ejections);
+            backends[i] = new BackendStats(backend.Prefix, backend.Healthy, backend.Requests, backend.Failures, backend.InFlight, backend.Ejections, backend.Weight);
         }
 
         return new StatsResponse(pool.HealthyCount, backends.Length, backends);
@@ -95,6 +95,7 @@ internal sealed class AdminEndpoints(BackendPool pool) : IHttpApplication<HttpCo
         Family(text, pool, "rrproxy_backend_in_flight", "gauge", "Requests to the backend not finished yet.", b => b.InFlight);
         Family(text, pool, "rrproxy_backend_ejections_total", "counter", "Times the backend was taken out of rotation.", b => b.Ejections);
         Family(text, pool, "rrproxy_backend_healthy", "gauge", "1 while the backend is in rotation, 0 while it is ejected.", b => b.Healthy ? 1 : 0);
+        Family(text, pool, "rrproxy_backend_weight", "gauge", "The backend's configured weight: its turns in one cycle of the rotation.", b => b.Weight);
         Family(text, pool, "rrproxy_backend_idle_connections", "gauge", "Kept-alive connections to the backend waiting for a request.", b => b.Connections.IdleCount);
         // The process's own: what a request costs in memory (allocated bytes over requests) and
         // how often that cost is collected.

@@ -4,7 +4,7 @@ using System.Text.Json.Serialization;
 namespace RoundRobinLab.Proxy.Admin;
 
 /// <summary>One backend as /stats shows it.</summary>
-internal sealed record BackendStats(string Address, bool Healthy, long Requests, long Failures, long InFlight, long Ejections);
+internal sealed record BackendStats(string Address, bool Healthy, long Requests, long Failures, long InFlight, long Ejections, int Weight);
 
 /// <summary>The body of /stats.</summary>
 internal sealed record StatsResponse(int Healthy, int Total, BackendStats[] Backends);

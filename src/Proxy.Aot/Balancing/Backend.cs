@@ -7,7 +7,7 @@ namespace RoundRobinLab.Proxy.Balancing;
 /// Counters are updated with Interlocked on the hot path and read racily by the admin endpoints,
 /// which is fine for statistics.
 /// </summary>
-internal sealed class Backend(int index, Uri address)
+internal sealed class Backend(int index, Uri address, int weight = 1)
 {
     private long _requests;
     private long _failures;
@@ -19,6 +19,9 @@ internal sealed class Backend(int index, Uri address)
     public int Index { get; } = index;
 
     public Uri Address { get; } = address;
+
+    /// <summary>Its share of the rotation: weight / the sum of the weights in rotation (1-100).</summary>
+    public int Weight { get; } = weight;
 
     /// <summary>scheme://host:port plus any path prefix, without a trailing slash: the start of every upstream URL.</summary>
     public string Prefix { get; } = address.AbsoluteUri.TrimEnd('/');

@@ -3,11 +3,14 @@ using Microsoft.Extensions.Logging;
 namespace RoundRobinLab.Proxy.Balancing;
 
 /// <summary>
-/// Strict round robin over the backends currently in rotation.
+/// Strict (weighted) round robin over the backends currently in rotation.
 /// <para>
-/// Every pick takes one ticket from a single atomic counter and indexes the current snapshot of
-/// healthy backends with it, so any N consecutive picks give each of the k healthy backends
-/// ⌊N/k⌋ or ⌈N/k⌉, at any concurrency. When a backend leaves rotation the snapshot shrinks and the
+/// Every pick takes one ticket from a single atomic counter and indexes the current schedule
+/// with it: with equal weights the schedule is the healthy backends in order, so any N
+/// consecutive picks give each of the k healthy backends ⌊N/k⌋ or ⌈N/k⌉, at any concurrency;
+/// with weights it is one cycle of smooth weighted round robin (<see cref="SmoothSchedule"/>),
+/// so any W consecutive picks (W the sum of the weights in rotation) give each backend exactly
+/// its weight. When a backend leaves rotation the snapshot shrinks and the
 /// same counter spreads its share over all survivors, instead of handing it to the next one in
 /// the list (which is what skipping a dead entry does: its neighbour gets twice the load).
 /// </para>
@@ -34,20 +37,29 @@ internal sealed partial class BackendPool : IDisposable
     private readonly Lock _lock = new();
     private readonly ITimer?[] _readmitTimers;
     private volatile Backend[] _healthy;
+    // What Next indexes: _healthy itself with equal weights, else one smooth cycle of it.
+    private volatile Backend[] _schedule;
     private long _next;
 
-    public BackendPool(IReadOnlyList<Uri> addresses, TimeSpan ejectDuration, TimeProvider time, ILogger<BackendPool> logger, int maxFails = 3)
+    /// <param name="weights">One per address (1-100), or null for all 1.</param>
+    public BackendPool(IReadOnlyList<Uri> addresses, TimeSpan ejectDuration, TimeProvider time, ILogger<BackendPool> logger, int maxFails = 3, IReadOnlyList<int>? weights = null)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(maxFails, 1);
         _maxFails = maxFails;
         ArgumentOutOfRangeException.ThrowIfZero(addresses.Count);
+        if (weights is not null && weights.Count != addresses.Count)
+        {
+            throw new ArgumentException($"{weights.Count} weights for {addresses.Count} backends.", nameof(weights));
+        }
+
         _all = new Backend[addresses.Count];
         for (var i = 0; i < _all.Length; i++)
         {
-            _all[i] = new Backend(i, addresses[i]);
+            _all[i] = new Backend(i, addresses[i], weights?[i] ?? 1);
         }
 
         _healthy = _all;
+        _schedule = Schedule(_all);
         _readmitTimers = new ITimer?[_all.Length];
         _ejectDuration = ejectDuration;
         _time = time;
@@ -61,16 +73,16 @@ internal sealed partial class BackendPool : IDisposable
     /// <summary>The next backend in rotation, or null when every backend is ejected.</summary>
     public Backend? Next()
     {
-        var healthy = _healthy;
-        if (healthy.Length == 0)
+        var schedule = _schedule;
+        if (schedule.Length == 0)
         {
             return null;
         }
 
-        // Increment returns the new value; subtract 1 so the first pick is healthy[0].
+        // Increment returns the new value; subtract 1 so the first pick is schedule[0].
         // Unsigned modulo keeps the index valid after the counter wraps.
         var ticket = (ulong)(Interlocked.Increment(ref _next) - 1);
-        return healthy[(int)(ticket % (ulong)healthy.Length)];
+        return schedule[(int)(ticket % (ulong)schedule.Length)];
     }
 
     /// <summary>
@@ -79,16 +91,19 @@ internal sealed partial class BackendPool : IDisposable
     /// </summary>
     public Backend? NextExcluding(IReadOnlyCollection<Backend> tried)
     {
-        // Each untried healthy backend comes up within HealthyCount tickets unless the set changes
-        // meanwhile, so a bounded number of picks is enough; the rare retry can afford them.
-        for (var attempt = 0; attempt <= _all.Length; attempt++)
+        // One ticket, then along the schedule from there: every backend in rotation is in one
+        // cycle, however small its weight (taking further tickets could miss a backend of weight
+        // 1 among weights of 100), and the retry takes no more than its one place in the rotation.
+        var schedule = _schedule;
+        if (schedule.Length == 0)
         {
-            var candidate = Next();
-            if (candidate is null)
-            {
-                return null;
-            }
+            return null;
+        }
 
+        var start = (ulong)(Interlocked.Increment(ref _next) - 1) % (ulong)schedule.Length;
+        for (var step = 0UL; step < (ulong)schedule.Length; step++)
+        {
+            var candidate = schedule[(int)((start + step) % (ulong)schedule.Length)];
             if (!Contains(tried, candidate))
             {
                 return candidate;
@@ -200,7 +215,32 @@ internal sealed partial class BackendPool : IDisposable
             }
         }
 
+        _schedule = Schedule(healthy);
         _healthy = healthy;
+    }
+
+    private static Backend[] Schedule(Backend[] backends)
+    {
+        Span<int> weights = backends.Length <= 256 ? stackalloc int[backends.Length] : new int[backends.Length];
+        for (var i = 0; i < backends.Length; i++)
+        {
+            weights[i] = backends[i].Weight;
+        }
+
+        var order = SmoothSchedule.Build(weights);
+        if (order.Length == backends.Length)
+        {
+            // Equal weights: the backends in order are the whole cycle.
+            return backends;
+        }
+
+        var schedule = new Backend[order.Length];
+        for (var i = 0; i < order.Length; i++)
+        {
+            schedule[i] = backends[order[i]];
+        }
+
+        return schedule;
     }
 
     private static bool Contains(IReadOnlyCollection<Backend> tried, Backend candidate)

@@ -11,7 +11,7 @@ internal static class CommandLine
 
     public static readonly Option[] Options =
     [
-        new("--backends", "Proxy:Backends", "URL[,URL...]", "(required)", "Backends to spread requests over, e.g. http://127.0.0.1:5001,http://127.0.0.1:5002"),
+        new("--backends", "Proxy:Backends", "URL[ weight=N][,...]", "(required)", "Backends to spread requests over, e.g. http://127.0.0.1:5001,http://127.0.0.1:5002; a weight (1-100, default 1) gives a backend that many turns per cycle: \"http://10.0.0.1:8000 weight=3,http://10.0.0.2:8000\""),
         new("--urls", "Proxy:Urls", "URL[,URL...]", "http://0.0.0.0:8080", "Where to accept proxied traffic (http:// only; port 0 picks a free port)"),
         new("--admin-urls", "Proxy:AdminUrls", "URL[,URL...]", "http://127.0.0.1:9901", "Admin listener: /healthz, /stats, /metrics"),
         new("--connect-timeout", "Proxy:ConnectTimeoutSeconds", "SECONDS", "5", "Give up connecting to a backend after this long and try the next one"),

@@ -9,6 +9,9 @@ internal sealed record ProxySettings
 {
     public required IReadOnlyList<Uri> Backends { get; init; }
 
+    /// <summary>One weight (1-100) per backend, in the same order; empty: every weight is 1.</summary>
+    public IReadOnlyList<int> Weights { get; init; } = [];
+
     public IReadOnlyList<ListenAddress> Urls { get; init; } = [new("0.0.0.0", 8080)];
 
     public IReadOnlyList<ListenAddress> AdminUrls { get; init; } = [new("127.0.0.1", 9901)];
@@ -64,9 +67,11 @@ internal sealed record ProxySettings
     public static ProxySettings FromConfiguration(IConfigurationSection proxy)
     {
         var defaults = new ProxySettings { Backends = [] };
+        var (backends, weights) = ParseBackends(BackendEntries(proxy));
         return new ProxySettings
         {
-            Backends = ParseBackends(List(proxy, "Backends")),
+            Backends = backends,
+            Weights = weights,
             Urls = ParseListen(proxy, "Urls", "--urls") ?? defaults.Urls,
             AdminUrls = ParseListen(proxy, "AdminUrls", "--admin-urls") ?? defaults.AdminUrls,
             ConnectTimeout = Seconds(proxy, "ConnectTimeoutSeconds", "--connect-timeout") ?? defaults.ConnectTimeout,
@@ -83,17 +88,22 @@ internal sealed record ProxySettings
         };
     }
 
-    private static List<Uri> ParseBackends(List<string> values)
+    /// <summary>
+    /// The backends with their weights. An entry is "URL" or "URL weight=N" (nginx's word for it),
+    /// or in appsettings.json an object { "Url": ..., "Weight": N }; weights are 1-100, default 1.
+    /// </summary>
+    private static (List<Uri> Backends, List<int> Weights) ParseBackends(List<(string Url, string? Weight)> entries)
     {
         const string Setting = "--backends (Proxy:Backends)";
         const string Example = "e.g. --backends http://127.0.0.1:5001,http://127.0.0.1:5002";
-        if (values.Count == 0)
+        if (entries.Count == 0)
         {
             throw new SettingsException($"{Setting} is required: name at least one backend, {Example}.");
         }
 
-        var backends = new List<Uri>(values.Count);
-        foreach (var value in values)
+        var backends = new List<Uri>(entries.Count);
+        var weights = new List<int>(entries.Count);
+        foreach (var (value, weightText) in entries)
         {
             if (!Uri.TryCreate(value, UriKind.Absolute, out var uri)
                 || (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps)
@@ -114,10 +124,65 @@ internal sealed record ProxySettings
                 throw new SettingsException($"{Setting}: '{value}' is listed twice; name each backend once.");
             }
 
+            var weight = 1;
+            if (weightText is not null
+                && (!int.TryParse(weightText, NumberStyles.None, CultureInfo.InvariantCulture, out weight) || weight is < 1 or > 100))
+            {
+                throw new SettingsException($"{Setting}: the weight '{weightText}' of {value} is not a whole number from 1 to 100; e.g. --backends \"http://127.0.0.1:5001 weight=3,http://127.0.0.1:5002\".");
+            }
+
             backends.Add(normalized);
+            weights.Add(weight);
         }
 
-        return backends;
+        return (backends, weights);
+    }
+
+    /// <summary>
+    /// Backends as URL and weight text, in configuration order: "URL[ weight=N]" strings (one
+    /// comma-separated value from the command line or the environment, or array items), or
+    /// array items that are objects with Url and Weight.
+    /// </summary>
+    private static List<(string Url, string? Weight)> BackendEntries(IConfigurationSection proxy)
+    {
+        var entries = new List<(string Url, string? Weight)>();
+        var section = proxy.GetSection("Backends");
+        if (!string.IsNullOrWhiteSpace(section.Value))
+        {
+            foreach (var item in section.Value.Split([',', ';'], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+            {
+                entries.Add(BackendEntry(item));
+            }
+
+            return entries;
+        }
+
+        foreach (var child in section.GetChildren())
+        {
+            if (!string.IsNullOrWhiteSpace(child.Value))
+            {
+                entries.Add(BackendEntry(child.Value));
+            }
+            else if (child["Url"] is { } url)
+            {
+                entries.Add((url.Trim(), child["Weight"]?.Trim()));
+            }
+        }
+
+        return entries;
+    }
+
+    private static (string Url, string? Weight) BackendEntry(string item)
+    {
+        // "URL weight=N"; anything else after the URL makes the whole item the URL, so that the
+        // error names what was written ("'not a url' is not an absolute URL").
+        var parts = item.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries);
+        if (parts.Length == 2 && parts[1].StartsWith("weight=", StringComparison.OrdinalIgnoreCase))
+        {
+            return (parts[0], parts[1]["weight=".Length..]);
+        }
+
+        return (item, null);
     }
 
     private static List<ListenAddress>? ParseListen(IConfigurationSection proxy, string key, string flag)

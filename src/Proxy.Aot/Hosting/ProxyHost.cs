@@ -44,7 +44,8 @@ internal sealed partial class ProxyHost : IAsyncDisposable
         _transports = new SocketTransports(_loggers);
         _proxy = CreateServer(settings.Urls, settings, _transports, _loggers, proxied: true);
         _admin = CreateServer(settings.AdminUrls, settings, _transports, _loggers, proxied: false);
-        Pool = new BackendPool(settings.Backends, settings.EjectDuration, time, _loggers.CreateLogger<BackendPool>(), settings.MaxFails);
+        Pool = new BackendPool(settings.Backends, settings.EjectDuration, time, _loggers.CreateLogger<BackendPool>(), settings.MaxFails,
+            settings.Weights.Count == 0 ? null : settings.Weights);
         _connector = new UpstreamConnector(Pool.All, settings.ConnectTimeout);
         var forwarder = new Forwarder(Pool, _connector, new ForwarderOptions
         {
@@ -79,7 +80,7 @@ internal sealed partial class ProxyHost : IAsyncDisposable
         await _proxy.StartAsync(_proxyApplication, cancellationToken);
         var urls = string.Join(", ", ProxyUrls);
         var adminUrls = string.Join(", ", AdminUrls);
-        var backends = string.Join(", ", Pool.All);
+        var backends = string.Join(", ", Pool.All.Select(b => b.Weight == 1 ? b.Prefix : $"{b.Prefix} weight={b.Weight}"));
         Started(_logger, urls, adminUrls, Pool.All.Count, backends, _settings.ConnectTimeout.TotalSeconds, _settings.ResponseTimeout.TotalSeconds,
             _settings.IdleTimeout.TotalSeconds, _settings.MaxFails, _settings.EjectDuration.TotalSeconds);
     }

@@ -30,6 +30,40 @@ public sealed class ProxySettingsTests : IDisposable
     }
 
     [Fact]
+    public void Load_BackendWeights_FromTheCommandLine_DefaultOne()
+    {
+        var settings = Load("--backends", "http://127.0.0.1:5001 weight=3, http://127.0.0.1:5002,http://127.0.0.1:5003  weight=100");
+
+        settings.Backends.Select(b => b.Port).ShouldBe([5001, 5002, 5003]);
+        settings.Weights.ShouldBe([3, 1, 100]);
+    }
+
+    [Fact]
+    public void Load_BackendWeights_FromAppSettings_ObjectsBesidePlainStrings_InOrder()
+    {
+        File.WriteAllText(Path.Combine(_emptyDirectory, "appsettings.json"),
+            """{ "Proxy": { "Backends": [ { "Url": "http://10.0.0.1:8000", "Weight": 3 }, "http://10.0.0.2:8000", { "Url": "http://10.0.0.3:8000" } ] } }""");
+
+        var settings = Load();
+
+        settings.Backends.Select(b => b.Host).ShouldBe(["10.0.0.1", "10.0.0.2", "10.0.0.3"]);
+        settings.Weights.ShouldBe([3, 1, 1]);
+    }
+
+    [Theory]
+    [InlineData("http://127.0.0.1:5001 weight=0", "the weight '0' of http://127.0.0.1:5001 is not a whole number from 1 to 100")]
+    [InlineData("http://127.0.0.1:5001 weight=101", "the weight '101'")]
+    [InlineData("http://127.0.0.1:5001 weight=x", "the weight 'x'")]
+    [InlineData("http://127.0.0.1:5001 heavy", "'http://127.0.0.1:5001 heavy' is not an absolute http:// or https:// URL")]
+    public void Load_BadWeight_NamesTheSettingAndTheBackend(string backends, string expected)
+    {
+        var error = Should.Throw<SettingsException>(() => Load("--backends", backends));
+
+        error.Message.ShouldStartWith("--backends (Proxy:Backends)");
+        error.Message.ShouldContain(expected);
+    }
+
+    [Fact]
     public void Load_OnlyBackends_GivesTheDocumentedDefaults()
     {
         var settings = Load("--backends=http://127.0.0.1:5001");
@@ -157,7 +191,7 @@ public sealed class ProxySettingsTests : IDisposable
     {
         var error = Should.Throw<SettingsException>(() => Load("--backends"));
 
-        error.Message.ShouldBe("--backends needs a value: --backends URL[,URL...].");
+        error.Message.ShouldBe("--backends needs a value: --backends URL[ weight=N][,...].");
     }
 
     [Fact]
