@@ -32,7 +32,7 @@ public class ForwardingBenchmarks
     private Forwarder Forwarder(byte[] body)
     {
         var pool = new BackendPool([new Uri("http://127.0.0.1:5001")], TimeSpan.FromSeconds(10), TimeProvider.System, NullLogger<BackendPool>.Instance);
-        var connector = new UpstreamConnector(pool.All, TimeSpan.FromSeconds(10), InMemoryBackend.Connect(body));
+        var connector = new UpstreamConnector(() => pool.All, TimeSpan.FromSeconds(10), InMemoryBackend.Connect(body));
         _owned.Add(connector);
         _owned.Add(pool);
         return new Forwarder(pool, connector, s_options, NullLogger<Forwarder>.Instance);

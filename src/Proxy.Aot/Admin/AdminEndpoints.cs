@@ -4,6 +4,7 @@ using System.Text.Json;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
+using Microsoft.Extensions.Logging;
 using RoundRobinLab.Proxy.Balancing;
 
 namespace RoundRobinLab.Proxy.Admin;
@@ -15,9 +16,15 @@ namespace RoundRobinLab.Proxy.Admin;
 /// container, which doubled the time to the first proxied response and added 3 MB to the binary
 /// (issue 10); a handful of fixed paths need no more than a switch.
 /// </summary>
-internal sealed class AdminEndpoints(BackendPool pool) : IHttpApplication<HttpContext>
+internal sealed partial class AdminEndpoints(BackendPool pool, AdminAccess access, ILogger<AdminEndpoints> logger) : IHttpApplication<HttpContext>
 {
     private const string Text = "text/plain; charset=utf-8";
+
+    /// <summary>The methods each path answers (for 405's Allow); the order of the 404's list.</summary>
+    private static readonly (string Path, string Methods)[] s_routes =
+    [
+        ("/healthz", "GET"), ("/stats", "GET"), ("/metrics", "GET"), ("/backends", "GET, PUT"), ("/backends/drain", "POST"), ("/backends/undrain", "POST"),
+    ];
 
     public HttpContext CreateContext(IFeatureCollection contextFeatures) => new DefaultHttpContext(contextFeatures);
 
@@ -28,28 +35,36 @@ internal sealed class AdminEndpoints(BackendPool pool) : IHttpApplication<HttpCo
     public Task ProcessRequestAsync(HttpContext context)
     {
         var path = context.Request.Path.Value ?? "/";
-        Func<HttpContext, Task>? endpoint = path.ToLowerInvariant() switch
+        var route = path.ToLowerInvariant();
+        Func<HttpContext, Task>? endpoint = (route, context.Request.Method) switch
         {
             // 200 while at least one backend is in rotation, 503 when none is: what a load
             // balancer in front of this proxy wants to know.
-            "/healthz" => HealthzAsync,
-            "/stats" => StatsAsync,
-            "/metrics" => MetricsAsync,
+            ("/healthz", "GET") => HealthzAsync,
+            ("/stats", "GET") => StatsAsync,
+            ("/metrics", "GET") => MetricsAsync,
+            ("/backends", "GET") => BackendsAsync,
+            ("/backends", "PUT") => ReplaceAsync,
+            ("/backends/drain", "POST") => DrainAsync,
+            ("/backends/undrain", "POST") => UndrainAsync,
             _ => null,
         };
 
-        if (endpoint is null)
+        if (endpoint is not null)
         {
-            return WriteAsync(context.Response, StatusCodes.Status404NotFound, Text, $"no admin endpoint at {path}; there are /healthz, /stats and /metrics\n");
+            return endpoint(context);
         }
 
-        if (!HttpMethods.IsGet(context.Request.Method))
+        foreach (var (known, methods) in s_routes)
         {
-            context.Response.Headers.Allow = "GET";
-            return WriteAsync(context.Response, StatusCodes.Status405MethodNotAllowed, Text, $"{path} answers GET only\n");
+            if (known == route)
+            {
+                context.Response.Headers.Allow = methods;
+                return WriteAsync(context.Response, StatusCodes.Status405MethodNotAllowed, Text, $"{path} answers {methods} only\n");
+            }
         }
 
-        return endpoint(context);
+        return WriteAsync(context.Response, StatusCodes.Status404NotFound, Text, $"no admin endpoint at {path}; there are /healthz, /stats, /metrics and /backends\n");
     }
 
     private Task HealthzAsync(HttpContext context) => pool.HealthyCount > 0

@@ -20,8 +20,11 @@ internal sealed class Backend(int index, Uri address, int weight = 1)
 
     public Uri Address { get; } = address;
 
-    /// <summary>Its share of the rotation: weight / the sum of the weights in rotation (1-100).</summary>
-    public int Weight { get; } = weight;
+    /// <summary>
+    /// Its share of the rotation: weight / the sum of the weights in rotation (1-100). Changed
+    /// only under the pool's lock (PUT /backends), which then rebuilds the schedule.
+    /// </summary>
+    public int Weight { get; internal set; } = weight;
 
     /// <summary>scheme://host:port plus any path prefix, without a trailing slash: the start of every upstream URL.</summary>
     public string Prefix { get; } = address.AbsoluteUri.TrimEnd('/');
@@ -37,6 +40,18 @@ internal sealed class Backend(int index, Uri address, int weight = 1)
 
     /// <summary>Written under the pool's lock; read without it.</summary>
     public volatile bool Healthy = true;
+
+    /// <summary>Taken out of rotation by the operator (POST /backends/drain); under the pool's lock.</summary>
+    public volatile bool Drained;
+
+    /// <summary>Removed from the set (PUT /backends): it finishes what it has in flight and goes.</summary>
+    public volatile bool Leaving;
+
+    /// <summary>The readmission after an ejection's cool-down; under the pool's lock.</summary>
+    internal ITimer? ReadmitTimer;
+
+    /// <summary>What GET /backends shows: how the backend stands in the rotation.</summary>
+    public string State => (Drained || Leaving) ? (InFlight > 0 ? "draining" : "drained") : Healthy ? "active" : "ejected";
 
     public long Requests => Interlocked.Read(ref _requests);
 

@@ -26,17 +26,27 @@ namespace RoundRobinLab.Proxy.Balancing;
 /// in turn, so a backend that is back before its cool-down ends serves at once (nginx never marks
 /// the only server of an upstream down; YARP's HealthyOrPanic). One that answers is readmitted.
 /// </para>
+/// <para>
+/// Runtime changes (the admin API): <see cref="Replace"/> swaps the configured set in one step,
+/// keeping the counters of backends that stay; removed ones take no new requests, finish what they
+/// have in flight and are then forgotten. <see cref="Drain"/> takes one out of rotation the same
+/// way while keeping it configured. Every change publishes a new schedule; the ticket counter
+/// goes on, so no request is lost or sent twice across a change.
+/// </para>
 /// </summary>
 internal sealed partial class BackendPool : IDisposable
 {
-    private readonly Backend[] _all;
     private readonly TimeProvider _time;
     private readonly TimeSpan _ejectDuration;
     private readonly int _maxFails;
     private readonly ILogger _logger;
     private readonly Lock _lock = new();
-    private readonly ITimer?[] _readmitTimers;
+    // Removed by Replace with requests still in flight; under the lock.
+    private readonly List<Backend> _leaving = [];
+    // The configured set, in order (drained ones included); replaced whole, never mutated.
+    private volatile Backend[] _all;
     private volatile Backend[] _healthy;
+    private int _nextIndex;
     // What Next indexes: _healthy itself with equal weights, else one smooth cycle of it.
     private volatile Backend[] _schedule;
     private long _next;
@@ -52,20 +62,21 @@ internal sealed partial class BackendPool : IDisposable
             throw new ArgumentException($"{weights.Count} weights for {addresses.Count} backends.", nameof(weights));
         }
 
-        _all = new Backend[addresses.Count];
-        for (var i = 0; i < _all.Length; i++)
+        var all = new Backend[addresses.Count];
+        for (var i = 0; i < all.Length; i++)
         {
-            _all[i] = new Backend(i, addresses[i], weights?[i] ?? 1);
+            all[i] = new Backend(_nextIndex++, addresses[i], weights?[i] ?? 1);
         }
 
-        _healthy = _all;
-        _schedule = Schedule(_all);
-        _readmitTimers = new ITimer?[_all.Length];
+        _all = all;
+        _healthy = all;
+        _schedule = Schedule(all);
         _ejectDuration = ejectDuration;
         _time = time;
         _logger = logger;
     }
 
+    /// <summary>The configured backends, in order (drained ones included, removed ones not).</summary>
     public IReadOnlyList<Backend> All => _all;
 
     public int HealthyCount => _healthy.Length;
@@ -119,10 +130,16 @@ internal sealed partial class BackendPool : IDisposable
     /// </summary>
     public IEnumerable<Backend> PanicOrder()
     {
-        var start = (int)((ulong)(Interlocked.Increment(ref _next) - 1) % (ulong)_all.Length);
-        for (var i = 0; i < _all.Length; i++)
+        // Drained backends stay out even in panic: the operator took them out on purpose.
+        var all = _all;
+        var start = (int)((ulong)(Interlocked.Increment(ref _next) - 1) % (ulong)all.Length);
+        for (var i = 0; i < all.Length; i++)
         {
-            yield return _all[(start + i) % _all.Length];
+            var backend = all[(start + i) % all.Length];
+            if (!backend.Drained)
+            {
+                yield return backend;
+            }
         }
     }
 
@@ -171,8 +188,8 @@ internal sealed partial class BackendPool : IDisposable
             backend.Healthy = false;
             backend.OnEjected();
             Rebuild();
-            _readmitTimers[backend.Index]?.Dispose();
-            _readmitTimers[backend.Index] = _time.CreateTimer(_ => Readmit(backend, "after its cool-down"), null, _ejectDuration, Timeout.InfiniteTimeSpan);
+            backend.ReadmitTimer?.Dispose();
+            backend.ReadmitTimer = _time.CreateTimer(_ => Readmit(backend, "after its cool-down"), null, _ejectDuration, Timeout.InfiniteTimeSpan);
         }
 
         BackendEjected(_logger, backend.Prefix, _ejectDuration.TotalSeconds, reason, _healthy.Length, _all.Length);
@@ -189,11 +206,107 @@ internal sealed partial class BackendPool : IDisposable
 
             backend.Healthy = true;
             Rebuild();
-            _readmitTimers[backend.Index]?.Dispose();
-            _readmitTimers[backend.Index] = null;
+            backend.ReadmitTimer?.Dispose();
+            backend.ReadmitTimer = null;
         }
 
         BackendReadmitted(_logger, backend.Prefix, why, _healthy.Length, _all.Length);
+    }
+
+    /// <summary>
+    /// Replaces the configured set with <paramref name="backends"/> (address and weight, in
+    /// order) in one step. A backend whose address stays keeps its counters, state and kept-alive
+    /// connections (its weight may change); one that goes stops taking requests at once and is
+    /// forgotten when its last one ends; a new one starts in rotation.
+    /// </summary>
+    public void Replace(IReadOnlyList<(Uri Address, int Weight)> backends)
+    {
+        ArgumentOutOfRangeException.ThrowIfZero(backends.Count);
+        lock (_lock)
+        {
+            var next = new Backend[backends.Count];
+            for (var i = 0; i < next.Length; i++)
+            {
+                var (address, weight) = backends[i];
+                var backend = Find(_all, address) ?? Find(_leaving, address);
+                if (backend is null)
+                {
+                    backend = new Backend(_nextIndex++, address, weight);
+                }
+                else
+                {
+                    // Back before it had gone: it stays, counters and all.
+                    if (_leaving.Remove(backend))
+                    {
+                        backend.Connections.Reopen();
+                    }
+
+                    backend.Leaving = false;
+                    backend.Weight = weight;
+                }
+
+                next[i] = backend;
+            }
+
+            foreach (var backend in _all)
+            {
+                if (Array.IndexOf(next, backend) < 0)
+                {
+                    backend.Leaving = true;
+                    backend.ReadmitTimer?.Dispose();
+                    backend.ReadmitTimer = null;
+                    // Idle connections close now; those of requests in flight close as they end.
+                    backend.Connections.Close();
+                    _leaving.Add(backend);
+                }
+            }
+
+            _all = next;
+            Rebuild();
+            ForgetFinished();
+        }
+    }
+
+    /// <summary>Takes the backend at <paramref name="address"/> out of rotation (true) or puts it back (false); null when it is not configured.</summary>
+    public Backend? Drain(Uri address, bool drain)
+    {
+        lock (_lock)
+        {
+            var backend = Find(_all, address);
+            if (backend is not null && backend.Drained != drain)
+            {
+                backend.Drained = drain;
+                Rebuild();
+            }
+
+            return backend;
+        }
+    }
+
+    /// <summary>The configured backends, then the removed ones still finishing requests.</summary>
+    public IReadOnlyList<Backend> WithLeaving()
+    {
+        lock (_lock)
+        {
+            ForgetFinished();
+            return [.. _all, .. _leaving];
+        }
+    }
+
+    /// <summary>Removed backends with nothing in flight are gone for good.</summary>
+    private void ForgetFinished() => _leaving.RemoveAll(static backend => backend.InFlight == 0);
+
+    private static Backend? Find(IEnumerable<Backend> backends, Uri address)
+    {
+        foreach (var backend in backends)
+        {
+            if (backend.Address == address)
+            {
+                return backend;
+            }
+        }
+
+        return null;
     }
 
     /// <summary>Publishes a new snapshot in configuration order; callers hold the lock.</summary>
@@ -202,14 +315,14 @@ internal sealed partial class BackendPool : IDisposable
         var count = 0;
         foreach (var backend in _all)
         {
-            count += backend.Healthy ? 1 : 0;
+            count += InRotation(backend) ? 1 : 0;
         }
 
         var healthy = new Backend[count];
         var i = 0;
         foreach (var backend in _all)
         {
-            if (backend.Healthy)
+            if (InRotation(backend))
             {
                 healthy[i++] = backend;
             }
@@ -218,6 +331,8 @@ internal sealed partial class BackendPool : IDisposable
         _schedule = Schedule(healthy);
         _healthy = healthy;
     }
+
+    private static bool InRotation(Backend backend) => backend.Healthy && !backend.Drained && !backend.Leaving;
 
     private static Backend[] Schedule(Backend[] backends)
     {
@@ -260,9 +375,9 @@ internal sealed partial class BackendPool : IDisposable
     {
         lock (_lock)
         {
-            foreach (var timer in _readmitTimers)
+            foreach (var backend in _all)
             {
-                timer?.Dispose();
+                backend.ReadmitTimer?.Dispose();
             }
         }
     }

@@ -13,7 +13,8 @@ internal static class CommandLine
     [
         new("--backends", "Proxy:Backends", "URL[ weight=N][,...]", "(required)", "Backends to spread requests over, e.g. http://127.0.0.1:5001,http://127.0.0.1:5002; a weight (1-100, default 1) gives a backend that many turns per cycle: \"http://10.0.0.1:8000 weight=3,http://10.0.0.2:8000\""),
         new("--urls", "Proxy:Urls", "URL[,URL...]", "http://0.0.0.0:8080", "Where to accept proxied traffic (http:// only; port 0 picks a free port)"),
-        new("--admin-urls", "Proxy:AdminUrls", "URL[,URL...]", "http://127.0.0.1:9901", "Admin listener: /healthz, /stats, /metrics"),
+        new("--admin-urls", "Proxy:AdminUrls", "URL[,URL...]", "http://127.0.0.1:9901", "Admin listener: /healthz, /stats, /metrics, /backends"),
+        new("--admin-token", "Proxy:AdminToken", "TOKEN", "(none)", "Bearer token that PUT /backends and POST /backends/drain|undrain need; without one they are refused unless the admin listener is on loopback"),
         new("--connect-timeout", "Proxy:ConnectTimeoutSeconds", "SECONDS", "5", "Give up connecting to a backend after this long and try the next one"),
         new("--response-timeout", "Proxy:ResponseTimeoutSeconds", "SECONDS", "100", "Answer 504 when a backend sends no response headers this long after the whole request was sent"),
         new("--idle-timeout", "Proxy:IdleTimeoutSeconds", "SECONDS", "60", "While a body streams to or from a backend, give up when no byte moves either way for this long (504, or a cut connection once the client has part of the response)"),

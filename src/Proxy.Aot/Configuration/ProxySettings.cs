@@ -40,6 +40,9 @@ internal sealed record ProxySettings
 
     public TimeSpan ShutdownTimeout { get; init; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>The bearer token that changes to the backends through the admin API need; null: none is set.</summary>
+    public string? AdminToken { get; init; }
+
     /// <summary>
     /// Reads the settings from the command line, the environment and appsettings.json beside the
     /// binary, in that order of precedence. Throws <see cref="SettingsException"/> on the first
@@ -85,6 +88,7 @@ internal sealed record ProxySettings
             ClientKeepAliveTimeout = Seconds(proxy, "ClientKeepAliveTimeoutSeconds", "--client-keepalive-timeout") ?? defaults.ClientKeepAliveTimeout,
             ClientMinBytesPerSecond = Integer(proxy, "ClientMinBytesPerSecond", "--client-min-rate", 0, 1_000_000_000) ?? defaults.ClientMinBytesPerSecond,
             ShutdownTimeout = Seconds(proxy, "ShutdownTimeoutSeconds", "--shutdown-timeout", allowZero: true) ?? defaults.ShutdownTimeout,
+            AdminToken = string.IsNullOrWhiteSpace(proxy["AdminToken"]) ? null : proxy["AdminToken"]!.Trim(),
         };
     }
 
@@ -105,34 +109,14 @@ internal sealed record ProxySettings
         var weights = new List<int>(entries.Count);
         foreach (var (value, weightText) in entries)
         {
-            if (!Uri.TryCreate(value, UriKind.Absolute, out var uri)
-                || (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps)
-                || string.IsNullOrEmpty(uri.Host))
-            {
-                throw new SettingsException($"{Setting}: '{value}' is not an absolute http:// or https:// URL; {Example}.");
-            }
-
-            if (uri.Query.Length > 0 || uri.Fragment.Length > 0 || uri.UserInfo.Length > 0)
-            {
-                throw new SettingsException($"{Setting}: '{value}' may have a path prefix but no query, fragment or user info; {Example}.");
-            }
-
-            // A trailing slash would double the slash that starts every forwarded path.
-            var normalized = new Uri(uri.GetLeftPart(UriPartial.Path).TrimEnd('/'), UriKind.Absolute);
-            if (backends.Contains(normalized))
+            var address = BackendAddress.Parse(value, Setting);
+            if (backends.Contains(address))
             {
                 throw new SettingsException($"{Setting}: '{value}' is listed twice; name each backend once.");
             }
 
-            var weight = 1;
-            if (weightText is not null
-                && (!int.TryParse(weightText, NumberStyles.None, CultureInfo.InvariantCulture, out weight) || weight is < 1 or > 100))
-            {
-                throw new SettingsException($"{Setting}: the weight '{weightText}' of {value} is not a whole number from 1 to 100; e.g. --backends \"http://127.0.0.1:5001 weight=3,http://127.0.0.1:5002\".");
-            }
-
-            backends.Add(normalized);
-            weights.Add(weight);
+            backends.Add(address);
+            weights.Add(BackendAddress.ParseWeight(weightText, value, Setting));
         }
 
         return (backends, weights);

@@ -71,10 +71,17 @@ internal sealed partial class Forwarder(BackendPool pool, UpstreamConnector conn
         // 2. The backend.
         var backend = pool.Next();
         var panic = backend is null;
-        backend ??= pool.PanicOrder().First();
+        // Panic offers every backend but those the operator drained; with all drained, nobody.
+        backend ??= pool.PanicOrder().FirstOrDefault();
         List<Backend>? tried = null;
         try
         {
+            if (backend is null)
+            {
+                await ProxyError.AllDrained.WriteAsync(context);
+                return;
+            }
+
             while (true)
             {
                 // Rotation only hands out backends in rotation: one that is not was reached in

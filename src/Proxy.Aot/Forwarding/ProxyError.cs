@@ -20,6 +20,9 @@ internal sealed class ProxyError(int statusCode, string reason)
     public static readonly ProxyError NoBackend = new(StatusCodes.Status503ServiceUnavailable,
         "503 Service Unavailable: no backend is in rotation and none accepted a connection. Try again shortly.");
 
+    public static readonly ProxyError AllDrained = new(StatusCodes.Status503ServiceUnavailable,
+        "503 Service Unavailable: every backend is drained for maintenance. Try again later.");
+
     public static readonly ProxyError ConnectFailed = new(StatusCodes.Status502BadGateway,
         "502 Bad Gateway: could not connect to any backend.");
 

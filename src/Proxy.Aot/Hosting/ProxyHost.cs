@@ -46,14 +46,15 @@ internal sealed partial class ProxyHost : IAsyncDisposable
         _admin = CreateServer(settings.AdminUrls, settings, _transports, _loggers, proxied: false);
         Pool = new BackendPool(settings.Backends, settings.EjectDuration, time, _loggers.CreateLogger<BackendPool>(), settings.MaxFails,
             settings.Weights.Count == 0 ? null : settings.Weights);
-        _connector = new UpstreamConnector(Pool.All, settings.ConnectTimeout);
+        _connector = new UpstreamConnector(() => Pool.All, settings.ConnectTimeout);
         var forwarder = new Forwarder(Pool, _connector, new ForwarderOptions
         {
             Timeouts = new UpstreamTimeouts(settings.ResponseTimeout, settings.IdleTimeout),
             Forwarded = new ForwardedHeaders(settings.TrustedProxies),
         }, _loggers.CreateLogger<Forwarder>());
         _proxyApplication = new ProxyApplication(forwarder.ForwardAsync);
-        _adminApplication = new AdminEndpoints(Pool);
+        var exposed = settings.AdminUrls.Any(url => url.IsAnyHost || (url.Address is { } ip && !IPAddress.IsLoopback(ip)));
+        _adminApplication = new AdminEndpoints(Pool, new AdminAccess(settings.AdminToken, exposed), _loggers.CreateLogger<AdminEndpoints>());
     }
 
     public BackendPool Pool { get; }
@@ -145,8 +146,9 @@ internal sealed partial class ProxyHost : IAsyncDisposable
             AddServerHeader = false,
         };
 
-        // Bodies are streamed, never buffered, so there is no reason to cap their size here.
-        kestrel.Limits.MaxRequestBodySize = null;
+        // Proxied bodies are streamed, never buffered, so there is no reason to cap their size;
+        // the admin listener reads small JSON bodies whole.
+        kestrel.Limits.MaxRequestBodySize = proxied ? null : 1024 * 1024;
         if (proxied)
         {
             ConfigureClientLimits(kestrel, settings);

@@ -18,6 +18,8 @@ internal sealed class ConnectionPool
     private readonly Lock _lock = new();
     private readonly UpstreamConnection?[] _idle = new UpstreamConnection?[MaxIdle];
     private int _count;
+    // Set when the backend is removed: connections coming back are closed, not kept.
+    private bool _closed;
 
     public int IdleCount => Volatile.Read(ref _count);
 
@@ -43,7 +45,7 @@ internal sealed class ConnectionPool
         connection.Reused = true;
         lock (_lock)
         {
-            if (_count < MaxIdle)
+            if (_count < MaxIdle && !_closed)
             {
                 _idle[_count++] = connection;
                 return;
@@ -51,6 +53,26 @@ internal sealed class ConnectionPool
         }
 
         connection.Dispose();
+    }
+
+    /// <summary>Closes every idle connection and every one returned from now on: the backend is gone.</summary>
+    public void Close()
+    {
+        lock (_lock)
+        {
+            _closed = true;
+        }
+
+        Trim(long.MaxValue);
+    }
+
+    /// <summary>Keeps connections again: the backend was added back before it had gone.</summary>
+    public void Reopen()
+    {
+        lock (_lock)
+        {
+            _closed = false;
+        }
     }
 
     /// <summary>Closes the connections idle since before <paramref name="idleSince"/> (all of them with <see cref="long.MaxValue"/>).</summary>

@@ -23,10 +23,11 @@ internal sealed class UpstreamConnector : IDisposable
 
     private readonly TimeSpan _connectTimeout;
     private readonly ConnectStream _connect;
-    private readonly IReadOnlyList<Backend> _backends;
+    // The current set: it changes at runtime (PUT /backends).
+    private readonly Func<IReadOnlyList<Backend>> _backends;
     private readonly ITimer _trim;
 
-    public UpstreamConnector(IReadOnlyList<Backend> backends, TimeSpan connectTimeout, ConnectStream? connect = null)
+    public UpstreamConnector(Func<IReadOnlyList<Backend>> backends, TimeSpan connectTimeout, ConnectStream? connect = null)
     {
         _backends = backends;
         _connectTimeout = connectTimeout;
@@ -77,7 +78,7 @@ internal sealed class UpstreamConnector : IDisposable
     private void Trim()
     {
         var before = Environment.TickCount64 - (long)IdleTimeout.TotalMilliseconds;
-        foreach (var backend in _backends)
+        foreach (var backend in _backends())
         {
             backend.Connections.Trim(before);
         }
@@ -123,7 +124,7 @@ internal sealed class UpstreamConnector : IDisposable
     public void Dispose()
     {
         _trim.Dispose();
-        foreach (var backend in _backends)
+        foreach (var backend in _backends())
         {
             backend.Connections.Trim(long.MaxValue);
         }

@@ -97,7 +97,7 @@ public sealed class AdminEndpointsTests
         using var response = await proxy.Admin.GetAsync("/nope");
 
         response.StatusCode.ShouldBe(HttpStatusCode.NotFound);
-        (await response.Content.ReadAsStringAsync()).ShouldBe("no admin endpoint at /nope; there are /healthz, /stats and /metrics\n");
+        (await response.Content.ReadAsStringAsync()).ShouldBe("no admin endpoint at /nope; there are /healthz, /stats, /metrics and /backends\n");
         backend.Received.ShouldBeEmpty();
     }
 
