@@ -32,7 +32,7 @@ public sealed class LabEnvironment : IAsyncDisposable
         {
             var proxy = await ProxyProcess.StartAsync(proxyBinary,
             [
-                "--backends", string.Join(",", fleet.Urls.Select(u => u.ToString().TrimEnd('/'))),
+                "--backends", string.Join(",", fleet.Urls.Select((u, i) => setup.Weights is { } weights ? $"{u.ToString().TrimEnd('/')} weight={weights[i]}" : u.ToString().TrimEnd('/'))),
                 "--urls", $"http://127.0.0.1:{ports.ProxyPort}",
                 "--admin-urls", $"http://127.0.0.1:{ports.AdminPort}",
                 .. setup.ProxyArgs,
@@ -55,6 +55,16 @@ public sealed class LabEnvironment : IAsyncDisposable
         return stats.RootElement.GetProperty("backends").EnumerateArray().ToDictionary(
             b => byUrl.GetValueOrDefault(b.GetProperty("address").GetString()!, b.GetProperty("address").GetString()!),
             b => b.GetProperty("requests").GetInt64());
+    }
+
+    /// <summary>Takes backend <paramref name="id"/> out of rotation through the admin API (POST /backends/drain), or back.</summary>
+    public async Task DrainAsync(string id, bool drain)
+    {
+        using var client = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
+        var url = Fleet[id].Url.ToString().TrimEnd('/');
+        using var response = await client.PostAsync(new Uri(Proxy.AdminAddress, drain ? "/backends/drain" : "/backends/undrain"),
+            new StringContent($"{{\"url\": \"{url}\"}}", System.Text.Encoding.UTF8, "application/json"));
+        response.EnsureSuccessStatusCode();
     }
 
     public async ValueTask DisposeAsync()

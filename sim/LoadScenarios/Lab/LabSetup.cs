@@ -15,6 +15,9 @@ public sealed record LabSetup
 
     public ProfileFile Profiles { get; init; } = new();
 
+    /// <summary>One weight per backend (b1, b2, ...), or null for plain round robin.</summary>
+    public IReadOnlyList<int>? Weights { get; init; }
+
     /// <summary>Extra proxy flags (e.g. a short --eject-seconds for a failure scenario).</summary>
     public IReadOnlyList<string> ProxyArgs { get; init; } = [];
 }

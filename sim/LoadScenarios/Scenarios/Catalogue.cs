@@ -143,6 +143,47 @@ public static class Catalogue
         },
         new()
         {
+            Name = "weighted",
+            Purpose = "Weights 3:2:1 under concurrent load: each backend gets its exact share of the rotation.",
+            Setup = new LabSetup { Weights = [3, 2, 1] },
+            Simulation = LoadSimulation.Rate(300, TimeSpan.FromSeconds(15)),
+            ExtraMetrics = r => new() { ["weightdeviation"] = WeightDeviation(r.Client.Counts, ["b1", "b2", "b3"], [3, 2, 1]) },
+            Thresholds =
+            [
+                Threshold.Parse("weightdeviation<2", "smooth weighted round robin over one ticket per request: any N consecutive requests give each backend within two of N·w/W (within one from a cycle start)"),
+                Threshold.Parse("mismatch==0", TwoViews),
+                Threshold.Parse("errorcount==0", NothingFails),
+            ],
+        },
+        new()
+        {
+            Name = "drain",
+            Purpose = "b2 is drained through the admin API under load, then undrained: nothing fails, b2 gets nothing while drained, then its share again.",
+            Simulation = LoadSimulation.Rate(200, TimeSpan.FromSeconds(10)),
+            Actions = lab =>
+            [
+                new(TimeSpan.FromSeconds(3), "drain b2", () => lab.DrainAsync("b2", drain: true)),
+                new(TimeSpan.FromSeconds(7), "undrain b2", () => lab.DrainAsync("b2", drain: false)),
+            ],
+            EvenAmong = ["b1", "b3"],
+            ExtraMetrics = r => new()
+            {
+                // The points at 5 s and 6 s cover seconds 4-6 of the measured phase: from a second
+                // after the drain (requests already on their way may still end at b2) to a second
+                // before the undrain.
+                ["whiledrained"] = r.Outcome.Timeline.Where(p => p.Second > 4.5 && p.Second < 6.5).Sum(p => p.Backends.GetValueOrDefault("b2")),
+                ["rejoined"] = r.Outcome.Timeline.TakeLast(2).Sum(p => p.Backends.GetValueOrDefault("b2")),
+            },
+            Thresholds =
+            [
+                Threshold.Parse("errorcount==0", "a drain stops new requests to b2 and lets its in-flight ones finish: no request may fail"),
+                Threshold.Parse("whiledrained==0", "a drained backend gets no request, not even in panic"),
+                Threshold.Parse("rejoined>0", "after the undrain b2 is back in rotation (its requests in the last 2 s)"),
+                Threshold.Parse("spread<=3", "b1 and b3 stay within one request of each other per stable rotation; the drain and the undrain change it twice: 1 + 2"),
+            ],
+        },
+        new()
+        {
             Name = "probe",
             Purpose = "Plain load and no thresholds: for --target runs and for checking the engine against wrk.",
             Simulation = LoadSimulation.Users(20, TimeSpan.FromSeconds(10)),
@@ -157,6 +198,8 @@ public static class Catalogue
         ("backend-dies", TimeSpan.FromSeconds(12)),
         ("all-die", TimeSpan.FromSeconds(10)),
         ("hung-backend", TimeSpan.FromSeconds(8)),
+        ("weighted", TimeSpan.FromSeconds(5)),
+        ("drain", TimeSpan.FromSeconds(10)),
     ];
 
     public static Scenario? Find(string name) => All.FirstOrDefault(s => s.Name.Equals(name, StringComparison.OrdinalIgnoreCase));
@@ -183,6 +226,14 @@ public static class Catalogue
             ["survivorexcess"] = spread - (changes + 1),
             ["rejoined"] = result.Outcome.Timeline.TakeLast(3).Sum(p => p.Backends.GetValueOrDefault("b2")),
         };
+    }
+
+    /// <summary>The largest distance of a backend's count from its exact weighted share of all the requests counted.</summary>
+    private static double WeightDeviation(IReadOnlyDictionary<string, long> counts, string[] backends, int[] weights)
+    {
+        var total = backends.Sum(b => counts.GetValueOrDefault(b));
+        var weightSum = weights.Sum();
+        return backends.Select((b, i) => Math.Abs(counts.GetValueOrDefault(b) - ((double)total * weights[i] / weightSum))).Max();
     }
 
     private static double Recovered(ScenarioResult result, int seconds) =>
