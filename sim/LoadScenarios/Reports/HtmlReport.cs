@@ -49,7 +49,7 @@ public static class HtmlReport
         }
 
         var d = r.Distribution;
-        table.Append(Inv($"</table><p>Spread (max − min) <b>{d.Spread}</b>; largest deviation from an even share {d.MaxDeviationPercent:0.###}%; χ² = {d.ChiSquare:0.####} ({d.DegreesOfFreedom} df), p = {d.PValue:0.####}.</p>"));
+        table.Append(Inv($"</table><p>Spread (max − min) <b>{d.Spread}</b>; largest deviation from {(d.Weighted ? "its weighted" : "an even")} share {d.MaxDeviationPercent:0.###}%; χ² = {d.ChiSquare:0.####} ({d.DegreesOfFreedom} df), p = {d.PValue:0.####}.</p>"));
         return table.ToString();
     }
 

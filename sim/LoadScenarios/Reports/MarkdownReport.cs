@@ -43,7 +43,7 @@ public static class MarkdownReport
 
         var d = r.Distribution;
         md.AppendLine();
-        md.AppendLine(Inv($"Spread (max − min) {d.Spread}, largest deviation from an even share {d.MaxDeviationPercent:0.###}%, χ² = {d.ChiSquare:0.####} with {d.DegreesOfFreedom} degrees of freedom, p = {d.PValue:0.####}."));
+        md.AppendLine(Inv($"Spread (max − min) {d.Spread}, largest deviation from {(d.Weighted ? "its weighted" : "an even")} share {d.MaxDeviationPercent:0.###}%, χ² = {d.ChiSquare:0.####} with {d.DegreesOfFreedom} degrees of freedom, p = {d.PValue:0.####}."));
         md.AppendLine();
         md.AppendLine("## Thresholds");
         md.AppendLine();

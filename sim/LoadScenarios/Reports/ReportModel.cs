@@ -12,7 +12,7 @@ public sealed record LatencySummary(double P50Ms, double P90Ms, double P99Ms, do
 
 public sealed record PercentilePoint(double Percentile, double Ms);
 
-public sealed record DistributionSummary(long Total, long Spread, double MaxDeviationPercent, double ChiSquare, int DegreesOfFreedom, double PValue);
+public sealed record DistributionSummary(long Total, long Spread, double MaxDeviationPercent, double ChiSquare, int DegreesOfFreedom, double PValue, bool Weighted);
 
 /// <summary>A run as every report shows it; also the JSON report's schema.</summary>
 public sealed record ReportModel(
@@ -56,7 +56,7 @@ public sealed record ReportModel(
             [.. result.PercentileCurve().Select(p => new PercentilePoint(p.Percentile, p.Ms))],
             [.. names.Select(n => new BackendRow(n, client.GetValueOrDefault(n), result.Backends?.GetValueOrDefault(n), result.Proxy?.GetValueOrDefault(n),
                 Math.Round(100.0 * client.GetValueOrDefault(n) / total, 2)))],
-            new DistributionSummary(d.Total, d.Spread, Math.Round(100 * d.MaxRelativeDeviation, 3), Math.Round(d.ChiSquare, 4), d.DegreesOfFreedom, Math.Round(d.PValue, 4)),
+            new DistributionSummary(d.Total, d.Spread, Math.Round(100 * d.MaxRelativeDeviation, 3), Math.Round(d.ChiSquare, 4), d.DegreesOfFreedom, Math.Round(d.PValue, 4), d.Weighted),
             outcome.Timeline,
             outcome.Events,
             result.Metrics.Where(m => double.IsFinite(m.Value)).ToDictionary(m => m.Key, m => Math.Round(m.Value, 4)),

@@ -94,7 +94,8 @@ public static class ScenarioRunner
             Target = lab.Proxy.ProxyAddress.ToString(),
             Started = started,
             Outcome = outcome,
-            Client = Distribution.Of(outcome.BackendsAllPhases.Where(b => even.Contains(b.Key)).ToDictionary(), even),
+            Client = Distribution.Of(outcome.BackendsAllPhases.Where(b => even.Contains(b.Key)).ToDictionary(), even,
+                scenario.Setup.Weights is { } weights ? lab.Fleet.Backends.Select((b, i) => (b.Id, weights[i])).ToDictionary() : null),
             Backends = lab.Fleet.ReceivedCounts(),
             Proxy = await lab.ProxyCountsAsync(),
         };

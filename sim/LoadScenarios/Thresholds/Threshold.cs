@@ -18,7 +18,7 @@ public sealed partial record Threshold(string Text, string Metric, string Operat
         ["rps"] = "completed requests per second",
         ["errors"] = "failed requests (transport errors and 5xx) as % of all, or a count without %",
         ["spread"] = "max − min requests per backend, over the whole run",
-        ["deviation"] = "largest relative deviation from an even share, %",
+        ["deviation"] = "largest relative deviation from an even (or weighted) share, %",
         ["chi2p"] = "chi-square p-value of the per-backend counts against an even split",
         ["mismatch"] = "backends whose client-side and backend-side counts differ",
         ["requests"] = "requests completed in the measured phase",

@@ -54,4 +54,17 @@ public sealed class DistributionTests
         d.Counts.Keys.ShouldBe(["b1", "stranger"], ignoreOrder: true);
         d.Total.ShouldBe(10);
     }
+
+    [Fact]
+    public void Of_WithWeights_MeasuresAgainstTheWeightedShares()
+    {
+        var d = Distribution.Of(new Dictionary<string, long> { ["b1"] = 300, ["b2"] = 200, ["b3"] = 100 }, ["b1", "b2", "b3"],
+            new Dictionary<string, int> { ["b1"] = 3, ["b2"] = 2, ["b3"] = 1 });
+
+        d.Weighted.ShouldBeTrue();
+        d.MaxRelativeDeviation.ShouldBe(0);
+        d.ChiSquare.ShouldBe(0);
+        d.PValue.ShouldBe(1, tolerance: 1e-9);
+        d.Spread.ShouldBe(200);
+    }
 }
