@@ -41,6 +41,12 @@ internal sealed class Backend(int index, Uri address, int weight = 1)
     /// <summary>Written under the pool's lock; read without it.</summary>
     public volatile bool Healthy = true;
 
+    /// <summary>Passing active health checks (always, when there are none); under the pool's lock.</summary>
+    public volatile bool CheckedUp = true;
+
+    /// <summary>Health checks in a row with the same verdict as the last one; under the pool's lock.</summary>
+    internal int CheckStreak;
+
     /// <summary>Taken out of rotation by the operator (POST /backends/drain); under the pool's lock.</summary>
     public volatile bool Drained;
 
@@ -51,7 +57,7 @@ internal sealed class Backend(int index, Uri address, int weight = 1)
     internal ITimer? ReadmitTimer;
 
     /// <summary>What GET /backends shows: how the backend stands in the rotation.</summary>
-    public string State => (Drained || Leaving) ? (InFlight > 0 ? "draining" : "drained") : Healthy ? "active" : "ejected";
+    public string State => (Drained || Leaving) ? (InFlight > 0 ? "draining" : "drained") : !CheckedUp ? "unhealthy" : Healthy ? "active" : "ejected";
 
     public long Requests => Interlocked.Read(ref _requests);
 

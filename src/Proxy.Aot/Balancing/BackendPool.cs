@@ -267,6 +267,34 @@ internal sealed partial class BackendPool : IDisposable
         }
     }
 
+    /// <summary>
+    /// One active health check's verdict. After <paramref name="fall"/> fails in a row a backend
+    /// that was passing leaves the rotation; after <paramref name="rise"/> passes in a row one that
+    /// was failing comes back (and passive ejection must also have ended for it to get requests).
+    /// </summary>
+    public HealthChange ReportCheck(Backend backend, bool passed, int fall, int rise)
+    {
+        lock (_lock)
+        {
+            if (backend.Leaving)
+            {
+                return HealthChange.None;
+            }
+
+            // The streak counts verdicts unlike the current state: fails while up, passes while down.
+            backend.CheckStreak = passed == backend.CheckedUp ? 0 : backend.CheckStreak + 1;
+            if (backend.CheckStreak < (backend.CheckedUp ? fall : rise))
+            {
+                return HealthChange.None;
+            }
+
+            backend.CheckedUp = !backend.CheckedUp;
+            backend.CheckStreak = 0;
+            Rebuild();
+            return backend.CheckedUp ? HealthChange.Up : HealthChange.Down;
+        }
+    }
+
     /// <summary>Takes the backend at <paramref name="address"/> out of rotation (true) or puts it back (false); null when it is not configured.</summary>
     public Backend? Drain(Uri address, bool drain)
     {
@@ -332,7 +360,8 @@ internal sealed partial class BackendPool : IDisposable
         _healthy = healthy;
     }
 
-    private static bool InRotation(Backend backend) => backend.Healthy && !backend.Drained && !backend.Leaving;
+    // Healthy by both checks, passive and active, and not taken out by the operator.
+    private static bool InRotation(Backend backend) => backend.Healthy && backend.CheckedUp && !backend.Drained && !backend.Leaving;
 
     private static Backend[] Schedule(Backend[] backends)
     {
@@ -387,4 +416,12 @@ internal sealed partial class BackendPool : IDisposable
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Backend {Backend} readmitted {Why} ({Healthy}/{Total} in rotation)")]
     private static partial void BackendReadmitted(ILogger logger, string backend, string why, int healthy, int total);
+}
+
+/// <summary>What a health check's verdict changed.</summary>
+internal enum HealthChange
+{
+    None,
+    Down,
+    Up,
 }

@@ -40,6 +40,9 @@ internal sealed record ProxySettings
 
     public TimeSpan ShutdownTimeout { get; init; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>Active health checks; null: off (--health-path not set).</summary>
+    public Health.HealthCheckOptions? HealthChecks { get; init; }
+
     /// <summary>The bearer token that changes to the backends through the admin API need; null: none is set.</summary>
     public string? AdminToken { get; init; }
 
@@ -89,6 +92,7 @@ internal sealed record ProxySettings
             ClientMinBytesPerSecond = Integer(proxy, "ClientMinBytesPerSecond", "--client-min-rate", 0, 1_000_000_000) ?? defaults.ClientMinBytesPerSecond,
             ShutdownTimeout = Seconds(proxy, "ShutdownTimeoutSeconds", "--shutdown-timeout", allowZero: true) ?? defaults.ShutdownTimeout,
             AdminToken = string.IsNullOrWhiteSpace(proxy["AdminToken"]) ? null : proxy["AdminToken"]!.Trim(),
+            HealthChecks = ParseHealthChecks(proxy),
         };
     }
 
@@ -208,6 +212,27 @@ internal sealed record ProxySettings
         }
 
         return networks;
+    }
+
+    /// <summary>Null unless --health-path is set; the other health settings then have HAProxy-like defaults.</summary>
+    private static Health.HealthCheckOptions? ParseHealthChecks(IConfigurationSection proxy)
+    {
+        var path = proxy["HealthPath"]?.Trim();
+        if (string.IsNullOrEmpty(path))
+        {
+            return null;
+        }
+
+        if (!path.StartsWith('/') || path.Any(c => c <= ' ' || c >= 0x7F))
+        {
+            throw new SettingsException($"--health-path (Proxy:HealthPath): '{path}' is not a path starting with / (visible ASCII, no spaces), e.g. --health-path /healthz.");
+        }
+
+        var interval = Seconds(proxy, "HealthIntervalSeconds", "--health-interval") ?? TimeSpan.FromSeconds(2);
+        var timeout = Seconds(proxy, "HealthTimeoutSeconds", "--health-timeout") ?? TimeSpan.FromSeconds(1);
+        return new Health.HealthCheckOptions(path, interval, timeout,
+            Integer(proxy, "HealthFall", "--health-fall", 1, 100) ?? 3,
+            Integer(proxy, "HealthRise", "--health-rise", 1, 100) ?? 2);
     }
 
     private static int? Integer(IConfigurationSection proxy, string key, string flag, int min, int max)

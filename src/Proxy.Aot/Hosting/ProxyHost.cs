@@ -33,6 +33,7 @@ internal sealed partial class ProxyHost : IAsyncDisposable
     private readonly ProxyApplication _proxyApplication;
     private readonly AdminEndpoints _adminApplication;
     private readonly UpstreamConnector _connector;
+    private readonly Health.HealthChecker? _healthChecker;
     private readonly ProxySettings _settings;
     private readonly ILogger _logger;
 
@@ -53,6 +54,11 @@ internal sealed partial class ProxyHost : IAsyncDisposable
             Forwarded = new ForwardedHeaders(settings.TrustedProxies),
         }, _loggers.CreateLogger<Forwarder>());
         _proxyApplication = new ProxyApplication(forwarder.ForwardAsync);
+        if (settings.HealthChecks is { } checks)
+        {
+            _healthChecker = new Health.HealthChecker(Pool, _connector, checks, _loggers.CreateLogger<Health.HealthChecker>());
+        }
+
         var exposed = settings.AdminUrls.Any(url => url.IsAnyHost || (url.Address is { } ip && !IPAddress.IsLoopback(ip)));
         _adminApplication = new AdminEndpoints(Pool, new AdminAccess(settings.AdminToken, exposed), _loggers.CreateLogger<AdminEndpoints>());
     }
@@ -79,6 +85,7 @@ internal sealed partial class ProxyHost : IAsyncDisposable
 
         await _admin.StartAsync(_adminApplication, cancellationToken);
         await _proxy.StartAsync(_proxyApplication, cancellationToken);
+        _healthChecker?.Start();
         var urls = string.Join(", ", ProxyUrls);
         var adminUrls = string.Join(", ", AdminUrls);
         var backends = string.Join(", ", Pool.All.Select(b => b.Weight == 1 ? b.Prefix : $"{b.Prefix} weight={b.Weight}"));
@@ -112,8 +119,13 @@ internal sealed partial class ProxyHost : IAsyncDisposable
         }
     }
 
-    public ValueTask DisposeAsync()
+    public async ValueTask DisposeAsync()
     {
+        if (_healthChecker is not null)
+        {
+            await _healthChecker.DisposeAsync();
+        }
+
         _proxy.Dispose();
         _admin.Dispose();
         _connector.Dispose();
@@ -121,7 +133,6 @@ internal sealed partial class ProxyHost : IAsyncDisposable
         _transports.Dispose();
         // Last: the console logger writes on its own thread and flushes what is queued here.
         _loggers.Dispose();
-        return ValueTask.CompletedTask;
     }
 
     private static string[] Addresses(KestrelServer server) => [.. server.Features.Get<IServerAddressesFeature>()?.Addresses ?? []];

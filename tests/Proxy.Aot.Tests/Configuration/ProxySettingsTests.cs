@@ -64,6 +64,26 @@ public sealed class ProxySettingsTests : IDisposable
     }
 
     [Fact]
+    public void Load_HealthPath_TurnsOnChecksWithHaproxyLikeDefaults()
+    {
+        Load("--backends", "http://127.0.0.1:5001").HealthChecks.ShouldBeNull();
+
+        var checks = Load("--backends", "http://127.0.0.1:5001", "--health-path", "/healthz").HealthChecks!;
+
+        checks.ShouldBe(new RoundRobinLab.Proxy.Health.HealthCheckOptions("/healthz", TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(1), 3, 2));
+        Load("--backends", "http://127.0.0.1:5001", "--health-path", "/h", "--health-interval", "0.5", "--health-timeout", "0.25", "--health-fall", "5", "--health-rise", "1")
+            .HealthChecks.ShouldBe(new RoundRobinLab.Proxy.Health.HealthCheckOptions("/h", TimeSpan.FromSeconds(0.5), TimeSpan.FromSeconds(0.25), 5, 1));
+    }
+
+    [Theory]
+    [InlineData("healthz", "--health-path (Proxy:HealthPath): 'healthz' is not a path starting with /")]
+    [InlineData("/a b", "--health-path (Proxy:HealthPath): '/a b' is not a path")]
+    public void Load_BadHealthPath_NamesTheSetting(string path, string expected)
+    {
+        Should.Throw<SettingsException>(() => Load("--backends", "http://127.0.0.1:5001", "--health-path", path)).Message.ShouldStartWith(expected);
+    }
+
+    [Fact]
     public void Load_OnlyBackends_GivesTheDocumentedDefaults()
     {
         var settings = Load("--backends=http://127.0.0.1:5001");
