@@ -53,11 +53,14 @@ internal sealed class Backend(int index, Uri address, int weight = 1)
     /// <summary>Removed from the set (PUT /backends): it finishes what it has in flight and goes.</summary>
     public volatile bool Leaving;
 
+    /// <summary>When its slow start began (a <see cref="TimeProvider"/> timestamp); 0: at full weight. Under the pool's lock.</summary>
+    internal long RampStart;
+
     /// <summary>The readmission after an ejection's cool-down; under the pool's lock.</summary>
     internal ITimer? ReadmitTimer;
 
     /// <summary>What GET /backends shows: how the backend stands in the rotation.</summary>
-    public string State => (Drained || Leaving) ? (InFlight > 0 ? "draining" : "drained") : !CheckedUp ? "unhealthy" : Healthy ? "active" : "ejected";
+    public string State => (Drained || Leaving) ? (InFlight > 0 ? "draining" : "drained") : !CheckedUp ? "unhealthy" : !Healthy ? "ejected" : RampStart != 0 ? "slow-start" : "active";
 
     public long Requests => Interlocked.Read(ref _requests);
 

@@ -47,12 +47,17 @@ internal sealed partial class BackendPool : IDisposable
     private volatile Backend[] _all;
     private volatile Backend[] _healthy;
     private int _nextIndex;
+    private readonly TimeSpan _slowStart;
+    // Runs while a backend ramps up to its weight; under the lock.
+    private ITimer? _rampTimer;
     // What Next indexes: _healthy itself with equal weights, else one smooth cycle of it.
     private volatile Backend[] _schedule;
     private long _next;
 
     /// <param name="weights">One per address (1-100), or null for all 1.</param>
-    public BackendPool(IReadOnlyList<Uri> addresses, TimeSpan ejectDuration, TimeProvider time, ILogger<BackendPool> logger, int maxFails = 3, IReadOnlyList<int>? weights = null)
+    /// <param name="slowStart">How long a backend that joins or comes back takes to reach its full weight; zero: at once.</param>
+    public BackendPool(IReadOnlyList<Uri> addresses, TimeSpan ejectDuration, TimeProvider time, ILogger<BackendPool> logger, int maxFails = 3, IReadOnlyList<int>? weights = null,
+        TimeSpan slowStart = default)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(maxFails, 1);
         _maxFails = maxFails;
@@ -68,12 +73,13 @@ internal sealed partial class BackendPool : IDisposable
             all[i] = new Backend(_nextIndex++, addresses[i], weights?[i] ?? 1);
         }
 
-        _all = all;
-        _healthy = all;
-        _schedule = Schedule(all);
         _ejectDuration = ejectDuration;
         _time = time;
         _logger = logger;
+        _slowStart = slowStart;
+        _all = all;
+        _healthy = all;
+        _schedule = Schedule(all);
     }
 
     /// <summary>The configured backends, in order (drained ones included, removed ones not).</summary>
@@ -205,6 +211,7 @@ internal sealed partial class BackendPool : IDisposable
             }
 
             backend.Healthy = true;
+            StartRamp(backend);
             Rebuild();
             backend.ReadmitTimer?.Dispose();
             backend.ReadmitTimer = null;
@@ -232,6 +239,7 @@ internal sealed partial class BackendPool : IDisposable
                 if (backend is null)
                 {
                     backend = new Backend(_nextIndex++, address, weight);
+                    StartRamp(backend);
                 }
                 else
                 {
@@ -290,6 +298,11 @@ internal sealed partial class BackendPool : IDisposable
 
             backend.CheckedUp = !backend.CheckedUp;
             backend.CheckStreak = 0;
+            if (backend.CheckedUp)
+            {
+                StartRamp(backend);
+            }
+
             Rebuild();
             return backend.CheckedUp ? HealthChange.Up : HealthChange.Down;
         }
@@ -304,6 +317,11 @@ internal sealed partial class BackendPool : IDisposable
             if (backend is not null && backend.Drained != drain)
             {
                 backend.Drained = drain;
+                if (!drain)
+                {
+                    StartRamp(backend);
+                }
+
                 Rebuild();
             }
 
@@ -363,12 +381,77 @@ internal sealed partial class BackendPool : IDisposable
     // Healthy by both checks, passive and active, and not taken out by the operator.
     private static bool InRotation(Backend backend) => backend.Healthy && backend.CheckedUp && !backend.Drained && !backend.Leaving;
 
-    private static Backend[] Schedule(Backend[] backends)
+    /// <summary>
+    /// Slow start: <paramref name="backend"/> (back in rotation, or new) starts at the smallest
+    /// share and climbs linearly to its weight over --slow-start; a timer rebuilds the schedule
+    /// as it climbs. Callers hold the lock.
+    /// </summary>
+    private void StartRamp(Backend backend)
     {
+        if (_slowStart <= TimeSpan.Zero)
+        {
+            return;
+        }
+
+        backend.RampStart = _time.GetTimestamp();
+        // Twenty steps over the ramp: smooth enough for the share to climb, not a jump.
+        var step = TimeSpan.FromTicks(Math.Max(_slowStart.Ticks / 20, TimeSpan.FromMilliseconds(50).Ticks));
+        _rampTimer ??= _time.CreateTimer(static state => ((BackendPool)state!).Ramp(), this, step, step);
+    }
+
+    private void Ramp()
+    {
+        lock (_lock)
+        {
+            var ramping = false;
+            foreach (var backend in _all)
+            {
+                if (backend.RampStart != 0 && _time.GetElapsedTime(backend.RampStart) >= _slowStart)
+                {
+                    backend.RampStart = 0;
+                }
+
+                ramping |= backend.RampStart != 0;
+            }
+
+            Rebuild();
+            if (!ramping)
+            {
+                _rampTimer?.Dispose();
+                _rampTimer = null;
+            }
+        }
+    }
+
+    /// <summary>
+    /// One cycle over <paramref name="backends"/> by their effective weights. While one ramps,
+    /// every weight is scaled by ten so that even a weight of 1 can start at a tenth of its share:
+    /// the ramping one has max(1, 10·w·elapsed/slow-start), the others 10·w. Weights are divided by
+    /// their greatest common divisor, so equal weights are the plain list again.
+    /// </summary>
+    private Backend[] Schedule(Backend[] backends)
+    {
+        const int RampScale = 10;
         Span<int> weights = backends.Length <= 256 ? stackalloc int[backends.Length] : new int[backends.Length];
+        var scale = AnyRamping(backends) ? RampScale : 1;
+        var divisor = 0;
         for (var i = 0; i < backends.Length; i++)
         {
-            weights[i] = backends[i].Weight;
+            var backend = backends[i];
+            var weight = backend.Weight * scale;
+            if (backend.RampStart != 0)
+            {
+                var done = Math.Min(1.0, _time.GetElapsedTime(backend.RampStart) / _slowStart);
+                weight = Math.Max(1, (int)Math.Round(weight * done));
+            }
+
+            weights[i] = weight;
+            divisor = Gcd(divisor, weight);
+        }
+
+        for (var i = 0; i < weights.Length; i++)
+        {
+            weights[i] /= Math.Max(divisor, 1);
         }
 
         var order = SmoothSchedule.Build(weights);
@@ -385,6 +468,29 @@ internal sealed partial class BackendPool : IDisposable
         }
 
         return schedule;
+    }
+
+    private static bool AnyRamping(Backend[] backends)
+    {
+        foreach (var backend in backends)
+        {
+            if (backend.RampStart != 0)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    private static int Gcd(int a, int b)
+    {
+        while (b != 0)
+        {
+            (a, b) = (b, a % b);
+        }
+
+        return a;
     }
 
     private static bool Contains(IReadOnlyCollection<Backend> tried, Backend candidate)
@@ -408,6 +514,8 @@ internal sealed partial class BackendPool : IDisposable
             {
                 backend.ReadmitTimer?.Dispose();
             }
+
+            _rampTimer?.Dispose();
         }
     }
 

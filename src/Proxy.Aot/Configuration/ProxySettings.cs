@@ -40,6 +40,9 @@ internal sealed record ProxySettings
 
     public TimeSpan ShutdownTimeout { get; init; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>How long a backend that joins or comes back takes to climb to its full weight; zero: at once.</summary>
+    public TimeSpan SlowStart { get; init; } = TimeSpan.Zero;
+
     /// <summary>Active health checks; null: off (--health-path not set).</summary>
     public Health.HealthCheckOptions? HealthChecks { get; init; }
 
@@ -93,6 +96,7 @@ internal sealed record ProxySettings
             ShutdownTimeout = Seconds(proxy, "ShutdownTimeoutSeconds", "--shutdown-timeout", allowZero: true) ?? defaults.ShutdownTimeout,
             AdminToken = string.IsNullOrWhiteSpace(proxy["AdminToken"]) ? null : proxy["AdminToken"]!.Trim(),
             HealthChecks = ParseHealthChecks(proxy),
+            SlowStart = Seconds(proxy, "SlowStartSeconds", "--slow-start", allowZero: true) ?? defaults.SlowStart,
         };
     }
 

@@ -46,7 +46,7 @@ internal sealed partial class ProxyHost : IAsyncDisposable
         _proxy = CreateServer(settings.Urls, settings, _transports, _loggers, proxied: true);
         _admin = CreateServer(settings.AdminUrls, settings, _transports, _loggers, proxied: false);
         Pool = new BackendPool(settings.Backends, settings.EjectDuration, time, _loggers.CreateLogger<BackendPool>(), settings.MaxFails,
-            settings.Weights.Count == 0 ? null : settings.Weights);
+            settings.Weights.Count == 0 ? null : settings.Weights, settings.SlowStart);
         _connector = new UpstreamConnector(() => Pool.All, settings.ConnectTimeout);
         var forwarder = new Forwarder(Pool, _connector, new ForwarderOptions
         {
