@@ -28,7 +28,9 @@ catch (SettingsException e)
     return 2;
 }
 
-await using var proxy = ProxyHost.Create(settings);
+// SIGHUP and edits of appsettings.json reload the backends, with the same precedence as at start.
+await using var proxy = ProxyHost.Create(settings, reload: () => ProxySettings.Load(args),
+    watchFile: Path.Combine(AppContext.BaseDirectory, "appsettings.json"));
 try
 {
     await proxy.RunAsync();

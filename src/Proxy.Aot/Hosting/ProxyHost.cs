@@ -34,11 +34,14 @@ internal sealed partial class ProxyHost : IAsyncDisposable
     private readonly AdminEndpoints _adminApplication;
     private readonly UpstreamConnector _connector;
     private readonly Health.HealthChecker? _healthChecker;
+    private readonly BackendReloader? _reloader;
+    private readonly string? _watchFile;
     private readonly ProxySettings _settings;
     private readonly ILogger _logger;
 
-    private ProxyHost(ProxySettings settings, Action<ILoggingBuilder>? configureLogging, TimeProvider time)
+    private ProxyHost(ProxySettings settings, Action<ILoggingBuilder>? configureLogging, TimeProvider time, Func<ProxySettings>? reload, string? watchFile)
     {
+        _watchFile = watchFile;
         _settings = settings;
         _loggers = CreateLoggers(configureLogging);
         _logger = _loggers.CreateLogger("RoundRobinLab.Proxy");
@@ -54,6 +57,11 @@ internal sealed partial class ProxyHost : IAsyncDisposable
             Forwarded = new ForwardedHeaders(settings.TrustedProxies),
         }, _loggers.CreateLogger<Forwarder>());
         _proxyApplication = new ProxyApplication(forwarder.ForwardAsync);
+        if (reload is not null)
+        {
+            _reloader = new BackendReloader(reload, Pool, _loggers.CreateLogger<BackendReloader>());
+        }
+
         if (settings.HealthChecks is { } checks)
         {
             _healthChecker = new Health.HealthChecker(Pool, _connector, checks, _loggers.CreateLogger<Health.HealthChecker>());
@@ -70,8 +78,14 @@ internal sealed partial class ProxyHost : IAsyncDisposable
 
     public IReadOnlyList<string> AdminUrls => Addresses(_admin);
 
-    public static ProxyHost Create(ProxySettings settings, Action<ILoggingBuilder>? configureLogging = null, TimeProvider? time = null) =>
-        new(settings, configureLogging, time ?? TimeProvider.System);
+    /// <param name="reload">Reads the settings again, for SIGHUP and changes of <paramref name="watchFile"/>; null: no reloads.</param>
+    /// <param name="watchFile">The appsettings.json whose changes reload the backends.</param>
+    public static ProxyHost Create(ProxySettings settings, Action<ILoggingBuilder>? configureLogging = null, TimeProvider? time = null,
+        Func<ProxySettings>? reload = null, string? watchFile = null) =>
+        new(settings, configureLogging, time ?? TimeProvider.System, reload, watchFile);
+
+    /// <summary>What SIGHUP does: the backends read again from the settings (false when they did not load).</summary>
+    public bool ReloadBackends() => _reloader?.Reload("request") ?? false;
 
     /// <summary>Binds both listeners; throws IOException when an address cannot be bound.</summary>
     public async Task StartAsync(CancellationToken cancellationToken = default)
@@ -86,6 +100,7 @@ internal sealed partial class ProxyHost : IAsyncDisposable
         await _admin.StartAsync(_adminApplication, cancellationToken);
         await _proxy.StartAsync(_proxyApplication, cancellationToken);
         _healthChecker?.Start();
+        _reloader?.Start(_watchFile);
         var urls = string.Join(", ", ProxyUrls);
         var adminUrls = string.Join(", ", AdminUrls);
         var backends = string.Join(", ", Pool.All.Select(b => b.Weight == 1 ? b.Prefix : $"{b.Prefix} weight={b.Weight}"));
@@ -126,6 +141,7 @@ internal sealed partial class ProxyHost : IAsyncDisposable
             await _healthChecker.DisposeAsync();
         }
 
+        _reloader?.Dispose();
         _proxy.Dispose();
         _admin.Dispose();
         _connector.Dispose();

@@ -59,6 +59,36 @@ public sealed class PublishedBinaryTests
     }
 
     [SkippableFact]
+    public async Task Binary_SigHup_ReloadsTheBackendsFromItsFile_AndKeepsServing()
+    {
+        ProxyProcess.RequireBinary();
+        await using var b1 = await TestBackend.StartAsync("b1");
+        await using var b2 = await TestBackend.StartAsync("b2");
+        // A copy of the binary with an appsettings.json of its own beside it.
+        var directory = Directory.CreateTempSubdirectory("rrproxy-sighup-");
+        try
+        {
+            var binary = Path.Combine(directory.FullName, "rrproxy");
+            File.Copy(ProxyProcess.Binary!, binary);
+            var settings = Path.Combine(directory.FullName, "appsettings.json");
+            await File.WriteAllTextAsync(settings, $$"""{ "Proxy": { "Backends": [ "{{b1.Address}}" ] } }""");
+            await using var proxy = await ProxyProcess.StartAsync(binary, "--urls", "http://127.0.0.1:0", "--admin-urls", "http://127.0.0.1:0");
+            (await s_client.GetStringAsync(proxy.ProxyAddress)).ShouldBe("b1");
+
+            await File.WriteAllTextAsync(settings, $$"""{ "Proxy": { "Backends": [ "{{b2.Address}}" ] } }""");
+            proxy.HangUp();
+            await Eventually.HoldsAsync(() => proxy.Output.Any(line => line.Contains("Backends reloaded on", StringComparison.Ordinal)));
+
+            (await s_client.GetStringAsync(proxy.ProxyAddress)).ShouldBe("b2");
+            proxy.HasExited.ShouldBeFalse();
+        }
+        finally
+        {
+            directory.Delete(recursive: true);
+        }
+    }
+
+    [SkippableFact]
     public async Task Binary_PortInUse_ExitsWithOneLine()
     {
         ProxyProcess.RequireBinary();

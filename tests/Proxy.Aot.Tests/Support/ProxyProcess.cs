@@ -67,6 +67,14 @@ internal sealed partial class ProxyProcess : IAsyncDisposable
         var process = descriptorLimits is { } limits
             ? new ProxyProcess("/bin/bash", ["-c", $"ulimit -Sn {limits.Soft} && ulimit -Hn {limits.Hard} && exec \"$0\" \"$@\"", Binary!, .. args])
             : new ProxyProcess(Binary!, args);
+        return await StartedAsync(process);
+    }
+
+    /// <summary>Starts <paramref name="binary"/> (a copy of the one under test, say) with exactly <paramref name="args"/>.</summary>
+    public static Task<ProxyProcess> StartAsync(string binary, params string[] args) => StartedAsync(new ProxyProcess(binary, args));
+
+    private static async Task<ProxyProcess> StartedAsync(ProxyProcess process)
+    {
         var started = await process._started.Task.WaitAsync(TimeSpan.FromSeconds(20));
         process.ProxyAddress = new Uri(started.Groups["urls"].Value);
         process.AdminAddress = new Uri(started.Groups["admin"].Value);
@@ -89,6 +97,15 @@ internal sealed partial class ProxyProcess : IAsyncDisposable
     /// <summary>The names of the process's threads (/proc/PID/task/*/comm).</summary>
     public IReadOnlyList<string> ThreadNames() =>
         [.. Directory.EnumerateDirectories($"/proc/{_process.Id}/task").Select(task => File.ReadAllText(Path.Combine(task, "comm")).TrimEnd('\n'))];
+
+    /// <summary>SIGHUP: reload the backends.</summary>
+    public void HangUp()
+    {
+        const int SigHup = 1;
+        kill(_process.Id, SigHup).ShouldBe(0);
+    }
+
+    public bool HasExited => _process.HasExited;
 
     public void Terminate()
     {

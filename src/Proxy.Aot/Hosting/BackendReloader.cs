@@ -1,0 +1,108 @@
+using System.Runtime.InteropServices;
+using Microsoft.Extensions.Logging;
+using RoundRobinLab.Proxy.Balancing;
+using RoundRobinLab.Proxy.Configuration;
+
+namespace RoundRobinLab.Proxy.Hosting;
+
+/// <summary>
+/// nginx's reload without its restart of workers: on SIGHUP, or when appsettings.json beside the
+/// binary changes, the settings are read again (command line, environment and file, with the same
+/// precedence as at start) and the backend list and weights replace the running set through
+/// <see cref="BackendPool.Replace"/>, so nothing in flight is lost. A file that does not load is
+/// logged with its reason and ignored: the running set stays. Only the backends change this way;
+/// every other setting needs a restart.
+/// </summary>
+internal sealed partial class BackendReloader : IDisposable
+{
+    private readonly Func<ProxySettings> _load;
+    private readonly BackendPool _pool;
+    private readonly ILogger _logger;
+    private readonly Lock _lock = new();
+    private PosixSignalRegistration? _hangUp;
+    private FileSystemWatcher? _watcher;
+    private ITimer? _settle;
+
+    public BackendReloader(Func<ProxySettings> load, BackendPool pool, ILogger<BackendReloader> logger)
+    {
+        _load = load;
+        _pool = pool;
+        _logger = logger;
+    }
+
+    /// <summary>Listens for SIGHUP and for changes of <paramref name="file"/> (when given).</summary>
+    public void Start(string? file)
+    {
+        _hangUp = PosixSignalRegistration.Create(PosixSignal.SIGHUP, context =>
+        {
+            context.Cancel = true;
+            Reload("SIGHUP");
+        });
+
+        if (file is not null && Path.GetDirectoryName(Path.GetFullPath(file)) is { } directory && Directory.Exists(directory))
+        {
+            _watcher = new FileSystemWatcher(directory, Path.GetFileName(file))
+            {
+                NotifyFilter = NotifyFilters.LastWrite | NotifyFilters.FileName | NotifyFilters.Size,
+            };
+            _watcher.Changed += (_, _) => Settle();
+            _watcher.Created += (_, _) => Settle();
+            _watcher.Renamed += (_, _) => Settle();
+            _watcher.EnableRaisingEvents = true;
+        }
+    }
+
+    /// <summary>Reads the settings again and applies the backends; returns false when they did not load.</summary>
+    public bool Reload(string why)
+    {
+        lock (_lock)
+        {
+            ProxySettings settings;
+            try
+            {
+                settings = _load();
+            }
+            catch (Exception e) when (e is SettingsException or IOException)
+            {
+                ReloadRefused(_logger, why, e.Message, _pool.All.Count);
+                return false;
+            }
+
+            var backends = settings.Backends.Select((address, i) => (address, settings.Weights.Count == 0 ? 1 : settings.Weights[i])).ToList();
+            if (backends.SequenceEqual(_pool.All.Select(b => (b.Address, b.Weight))))
+            {
+                return true;
+            }
+
+            _pool.Replace(backends);
+            Reloaded(_logger, why, string.Join(", ", backends.Select(b => b.Item2 == 1 ? b.address.AbsoluteUri.TrimEnd('/') : $"{b.address.AbsoluteUri.TrimEnd('/')} weight={b.Item2}")), _pool.HealthyCount, _pool.All.Count);
+            return true;
+        }
+    }
+
+    public void Dispose()
+    {
+        _hangUp?.Dispose();
+        _watcher?.Dispose();
+        lock (_lock)
+        {
+            _settle?.Dispose();
+        }
+    }
+
+    /// <summary>An editor saves in several writes: read the file once they have settled (200 ms).</summary>
+    private void Settle()
+    {
+        lock (_lock)
+        {
+            _settle ??= TimeProvider.System.CreateTimer(static state => ((BackendReloader)state!).Reload("a change of appsettings.json"), this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+            _settle.Change(TimeSpan.FromMilliseconds(200), Timeout.InfiniteTimeSpan);
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Backends reloaded on {Why}: {Backends} ({Healthy}/{Total} in rotation)")]
+    private static partial void Reloaded(ILogger logger, string why, string backends, int healthy, int total);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Reload on {Why} ignored, the running {Count} backends kept: {Reason}")]
+    private static partial void ReloadRefused(ILogger logger, string why, string reason, int count);
+}
