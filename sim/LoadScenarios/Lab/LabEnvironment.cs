@@ -57,6 +57,17 @@ public sealed class LabEnvironment : IAsyncDisposable
             b => b.GetProperty("requests").GetInt64());
     }
 
+    /// <summary>
+    /// How often the rotation changed by health (ejections and readmissions, summed over the
+    /// backends), from the proxy's /stats: numbers the proxy reports, not its log text.
+    /// </summary>
+    public async Task<long> ProxyRotationChangesAsync()
+    {
+        using var client = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
+        using var stats = JsonDocument.Parse(await client.GetStringAsync(new Uri(Proxy.AdminAddress, "/stats")));
+        return stats.RootElement.GetProperty("backends").EnumerateArray().Sum(b => b.GetProperty("ejections").GetInt64() + b.GetProperty("readmissions").GetInt64());
+    }
+
     /// <summary>Takes backend <paramref name="id"/> out of rotation through the admin API (POST /backends/drain), or back.</summary>
     public async Task DrainAsync(string id, bool drain)
     {

@@ -93,7 +93,7 @@ public static class Catalogue
             Thresholds =
             [
                 Threshold.Parse("errorcount==0", "every request is a GET: one that b2 refuses is retried on the next backend"),
-                Threshold.Parse("survivorexcess<=0", "b1 and b3 stay within one request of each other per stable rotation, so their spread is at most the number of rotation changes (ejections and readmissions in proxy.log) + 1"),
+                Threshold.Parse("survivorexcess<=0", "b1 and b3 stay within one request of each other per stable rotation, so their spread is at most the number of rotation changes (ejections and readmissions on the proxy's /stats) + 1"),
                 Threshold.Parse("rejoined>0", "after its cool-down b2 is readmitted and gets requests again (its share of the last 3 s)"),
             ],
         },
@@ -239,7 +239,6 @@ public static class Catalogue
     private static double Recovered(ScenarioResult result, int seconds) =>
         result.Outcome.Timeline.TakeLast(seconds).Sum(p => p.Completed - p.Errors);
 
-    /// <summary>Ejections and readmissions, from the proxy's own log (its warnings).</summary>
-    private static int RotationChanges(ScenarioResult result) =>
-        result.ProxyLog?.Count(line => line.Contains(" ejected for ", StringComparison.Ordinal) || line.Contains(" readmitted ", StringComparison.Ordinal)) ?? 0;
+    /// <summary>Ejections and readmissions, as the proxy counts them on /stats.</summary>
+    private static long RotationChanges(ScenarioResult result) => result.ProxyRotationChanges ?? 0;
 }

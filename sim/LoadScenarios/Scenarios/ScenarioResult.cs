@@ -31,6 +31,9 @@ public sealed class ScenarioResult
     /// <summary>The proxy's log lines during the run (its startup line and ejection warnings).</summary>
     public IReadOnlyList<string>? ProxyLog { get; set; }
 
+    /// <summary>Ejections and readmissions the proxy counted (its /stats) by the end of the run.</summary>
+    public long? ProxyRotationChanges { get; init; }
+
     public Dictionary<string, double> Metrics { get; set; } = [];
 
     public List<ThresholdResult> Thresholds { get; set; } = [];

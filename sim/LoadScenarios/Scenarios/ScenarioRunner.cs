@@ -98,6 +98,7 @@ public static class ScenarioRunner
                 scenario.Setup.Weights is { } weights ? lab.Fleet.Backends.Select((b, i) => (b.Id, weights[i])).ToDictionary() : null),
             Backends = lab.Fleet.ReceivedCounts(),
             Proxy = await lab.ProxyCountsAsync(),
+            ProxyRotationChanges = await lab.ProxyRotationChangesAsync(),
         };
     }
 

@@ -95,7 +95,8 @@ internal sealed partial class AdminEndpoints(BackendPool pool, AdminAccess acces
         for (var i = 0; i < backends.Length; i++)
         {
             var backend = pool.All[i];
-            backends[i] = new BackendStats(backend.Prefix, backend.Healthy, backend.Requests, backend.Failures, backend.InFlight, backend.Ejections, backend.Weight);
+            backends[i] = new BackendStats(backend.Prefix, backend.Healthy, backend.Requests, backend.Failures, backend.InFlight, backend.Ejections, backend.Weight,
+                backend.State, backend.Readmissions, backend.Retries, backend.HealthChecksPassed, backend.HealthChecksFailed);
         }
 
         return new StatsResponse(pool.HealthyCount, backends.Length, backends);
@@ -110,6 +111,11 @@ internal sealed partial class AdminEndpoints(BackendPool pool, AdminAccess acces
         Family(text, pool, "rrproxy_backend_in_flight", "gauge", "Requests to the backend not finished yet.", b => b.InFlight);
         Family(text, pool, "rrproxy_backend_ejections_total", "counter", "Times the backend was taken out of rotation.", b => b.Ejections);
         Family(text, pool, "rrproxy_backend_healthy", "gauge", "1 while the backend is in rotation, 0 while it is ejected.", b => b.Healthy ? 1 : 0);
+        Family(text, pool, "rrproxy_backend_readmissions_total", "counter", "Times the backend came back into rotation after an ejection.", b => b.Readmissions);
+        Family(text, pool, "rrproxy_backend_retries_total", "counter", "Requests sent to the backend as a retry, after another backend failed them.", b => b.Retries);
+        Family(text, pool, "rrproxy_backend_health_checks_passed_total", "counter", "Active health checks the backend passed.", b => b.HealthChecksPassed);
+        Family(text, pool, "rrproxy_backend_health_checks_failed_total", "counter", "Active health checks the backend failed.", b => b.HealthChecksFailed);
+        Family(text, pool, "rrproxy_backend_in_rotation", "gauge", "1 while the backend takes new requests: healthy by passive and active checks, not drained.", b => b.State is "active" or "slow-start" ? 1 : 0);
         Family(text, pool, "rrproxy_backend_weight", "gauge", "The backend's configured weight: its turns in one cycle of the rotation.", b => b.Weight);
         Family(text, pool, "rrproxy_backend_idle_connections", "gauge", "Kept-alive connections to the backend waiting for a request.", b => b.Connections.IdleCount);
         // The process's own: what a request costs in memory (allocated bytes over requests) and

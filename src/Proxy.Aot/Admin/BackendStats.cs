@@ -4,7 +4,8 @@ using System.Text.Json.Serialization;
 namespace RoundRobinLab.Proxy.Admin;
 
 /// <summary>One backend as /stats shows it.</summary>
-internal sealed record BackendStats(string Address, bool Healthy, long Requests, long Failures, long InFlight, long Ejections, int Weight);
+internal sealed record BackendStats(string Address, bool Healthy, long Requests, long Failures, long InFlight, long Ejections, int Weight,
+    string State, long Readmissions, long Retries, long HealthChecksPassed, long HealthChecksFailed);
 
 /// <summary>The body of /stats.</summary>
 internal sealed record StatsResponse(int Healthy, int Total, BackendStats[] Backends);

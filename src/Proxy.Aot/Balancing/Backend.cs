@@ -13,6 +13,10 @@ internal sealed class Backend(int index, Uri address, int weight = 1)
     private long _failures;
     private long _inFlight;
     private long _ejections;
+    private long _readmissions;
+    private long _retries;
+    private long _checksPassed;
+    private long _checksFailed;
     // Failures since the last success: what --max-fails counts.
     private int _failuresInARow;
 
@@ -71,6 +75,23 @@ internal sealed class Backend(int index, Uri address, int weight = 1)
 
     /// <summary>How often the backend was taken out of rotation.</summary>
     public long Ejections => Interlocked.Read(ref _ejections);
+
+    /// <summary>How often it came back after an ejection.</summary>
+    public long Readmissions => Interlocked.Read(ref _readmissions);
+
+    /// <summary>Requests it was sent as a retry, after another backend failed them.</summary>
+    public long Retries => Interlocked.Read(ref _retries);
+
+    public long HealthChecksPassed => Interlocked.Read(ref _checksPassed);
+
+    public long HealthChecksFailed => Interlocked.Read(ref _checksFailed);
+
+    public void OnRetried() => Interlocked.Increment(ref _retries);
+
+    public void OnChecked(bool passed) => Interlocked.Increment(ref passed ? ref _checksPassed : ref _checksFailed);
+
+    /// <summary>Called under the pool's lock when the backend comes back after an ejection.</summary>
+    public void OnReadmitted() => Interlocked.Increment(ref _readmissions);
 
     public void OnAttemptStarted()
     {

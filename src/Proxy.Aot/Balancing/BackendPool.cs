@@ -211,6 +211,7 @@ internal sealed partial class BackendPool : IDisposable
             }
 
             backend.Healthy = true;
+            backend.OnReadmitted();
             StartRamp(backend);
             Rebuild();
             backend.ReadmitTimer?.Dispose();
@@ -289,6 +290,7 @@ internal sealed partial class BackendPool : IDisposable
                 return HealthChange.None;
             }
 
+            backend.OnChecked(passed);
             // The streak counts verdicts unlike the current state: fails while up, passes while down.
             backend.CheckStreak = passed == backend.CheckedUp ? 0 : backend.CheckStreak + 1;
             if (backend.CheckStreak < (backend.CheckedUp ? fall : rise))

@@ -282,6 +282,7 @@ internal sealed partial class Forwarder(BackendPool pool, UpstreamConnector conn
         (tried ??= []).Add(failed);
         if (pool.NextExcluding(tried) is { } next)
         {
+            next.OnRetried();
             return next;
         }
 

@@ -128,6 +128,37 @@ public sealed class AdminEndpointsTests
     }
 
     [Fact]
+    public async Task StatsAndMetrics_CountRetriesReadmissionsAndState()
+    {
+        var time = new Microsoft.Extensions.Time.Testing.FakeTimeProvider();
+        var dead = Loopback.UnusedAddress();
+        await using var live = await TestBackend.StartAsync("live");
+        await using var proxy = await ProxyUnderTest.StartAsync([dead, live.Address], time: time);
+
+        // The dead backend refuses: ejected at once, the request retried on the live one.
+        (await proxy.Client.GetStringAsync("/")).ShouldBe("live");
+        using (var stats = JsonDocument.Parse(await proxy.Admin.GetStringAsync("/stats")))
+        {
+            var backends = stats.RootElement.GetProperty("backends");
+            backends[0].GetProperty("state").GetString().ShouldBe("ejected");
+            backends[1].GetProperty("retries").GetInt64().ShouldBe(1);
+        }
+
+        time.Advance(TimeSpan.FromSeconds(10));
+
+        using (var stats = JsonDocument.Parse(await proxy.Admin.GetStringAsync("/stats")))
+        {
+            stats.RootElement.GetProperty("backends")[0].GetProperty("readmissions").GetInt64().ShouldBe(1);
+            stats.RootElement.GetProperty("backends")[0].GetProperty("state").GetString().ShouldBe("active");
+        }
+
+        var metrics = await proxy.Admin.GetStringAsync("/metrics");
+        metrics.ShouldContain($"rrproxy_backend_readmissions_total{{backend=\"{dead.AbsoluteUri.TrimEnd('/')}\"}} 1\n");
+        metrics.ShouldContain($"rrproxy_backend_retries_total{{backend=\"{live.Address.AbsoluteUri.TrimEnd('/')}\"}} 1\n");
+        metrics.ShouldContain($"rrproxy_backend_in_rotation{{backend=\"{dead.AbsoluteUri.TrimEnd('/')}\"}} 1\n");
+    }
+
+    [Fact]
     public async Task AdminPaths_OnTheProxiedPort_AreForwardedNotServed()
     {
         await using var backend = await TestBackend.StartAsync("b1");
