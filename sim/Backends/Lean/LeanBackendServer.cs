@@ -38,6 +38,12 @@ internal sealed class LeanBackendServer : IBackendServer
         var body = Encoding.UTF8.GetBytes(id);
         app.Run(async context =>
         {
+            if (HttpMethods.IsGet(context.Request.Method) && context.Request.Path.Equals(Mocked.Misbehaviour.HealthPath, StringComparison.Ordinal))
+            {
+                context.Response.StatusCode = backend.Profile.HealthStatus;
+                return;
+            }
+
             Interlocked.Increment(ref server._received);
             // Drain any request body so the connection can be reused.
             if (context.Request.ContentLength is > 0 || context.Request.Headers.TransferEncoding.Count > 0)

@@ -16,6 +16,9 @@ internal sealed class Misbehaviour(FakeBackend backend)
     /// <summary>How long a backend that "never answers" holds a connection before dropping it.</summary>
     private static readonly TimeSpan s_noResponseLimit = TimeSpan.FromMinutes(5);
 
+    /// <summary>The lab's health path (--health-path in the proxy's scenarios).</summary>
+    public const string HealthPath = "/healthz";
+
     private static readonly byte[] s_malformed = Encoding.ASCII.GetBytes("HTTP/1.1 OK maybe\r\nthis is: not\r\n HTTP at all\r\n\r\n");
 
     public async Task InvokeAsync(HttpContext context, RequestDelegate next)
@@ -28,6 +31,13 @@ internal sealed class Misbehaviour(FakeBackend backend)
         }
 
         var profile = backend.Profile;
+        if (HttpMethods.IsGet(context.Request.Method) && context.Request.Path.Equals(HealthPath, StringComparison.Ordinal))
+        {
+            // Answered here, before WireMock logs it: the request log counts client requests only.
+            context.Response.StatusCode = profile.HealthStatus;
+            return;
+        }
+
         var aborted = context.RequestAborted;
         if (profile.Latency is { } latency && latency.Sample(Random.Shared) is { Ticks: > 0 } delay)
         {

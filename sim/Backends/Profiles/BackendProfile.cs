@@ -25,6 +25,13 @@ public sealed record BackendProfile
     /// <summary>When above 0, the response body is this many bytes (a repeating pattern) instead of the identity JSON.</summary>
     public long BodyBytes { get; init; }
 
+    /// <summary>
+    /// The status of <c>GET /healthz</c>, the lab's health path, independent of every other path:
+    /// a backend can be up and answer / while it reports itself sick. Health checks are not
+    /// counted among the requests the backend received (they are not client requests).
+    /// </summary>
+    public int HealthStatus { get; set; } = 200;
+
     /// <summary>Start this backend down (refusing connections) until it is brought up.</summary>
     public bool Down { get; init; }
 

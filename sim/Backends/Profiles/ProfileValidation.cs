@@ -6,6 +6,11 @@ public static class ProfileValidation
     public static void Validate(BackendProfile profile, string where)
     {
         Probability(profile.ErrorRate, $"{where}.errorRate");
+        if (profile.HealthStatus is < 100 or > 599)
+        {
+            throw new ArgumentException($"{where}.healthStatus: {profile.HealthStatus} is not an HTTP status (100-599).");
+        }
+
         if (profile.ErrorStatus is < 100 or > 599)
         {
             throw new ArgumentException($"{where}.errorStatus: {profile.ErrorStatus} is not an HTTP status (100-599).");

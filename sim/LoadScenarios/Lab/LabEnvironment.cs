@@ -32,7 +32,8 @@ public sealed class LabEnvironment : IAsyncDisposable
         {
             var proxy = await ProxyProcess.StartAsync(proxyBinary,
             [
-                "--backends", string.Join(",", fleet.Urls.Select((u, i) => setup.Weights is { } weights ? $"{u.ToString().TrimEnd('/')} weight={weights[i]}" : u.ToString().TrimEnd('/'))),
+                "--backends", string.Join(",", fleet.Urls.Take(setup.ProxyBackends ?? setup.Backends)
+                    .Select((u, i) => setup.Weights is { } weights ? $"{u.ToString().TrimEnd('/')} weight={weights[i]}" : u.ToString().TrimEnd('/'))),
                 "--urls", $"http://127.0.0.1:{ports.ProxyPort}",
                 "--admin-urls", $"http://127.0.0.1:{ports.AdminPort}",
                 .. setup.ProxyArgs,
@@ -75,6 +76,15 @@ public sealed class LabEnvironment : IAsyncDisposable
         var url = Fleet[id].Url.ToString().TrimEnd('/');
         using var response = await client.PostAsync(new Uri(Proxy.AdminAddress, drain ? "/backends/drain" : "/backends/undrain"),
             new StringContent($"{{\"url\": \"{url}\"}}", System.Text.Encoding.UTF8, "application/json"));
+        response.EnsureSuccessStatusCode();
+    }
+
+    /// <summary>Replaces the proxy's backends with the fleet's <paramref name="ids"/> through the admin API (PUT /backends).</summary>
+    public async Task ReplaceBackendsAsync(params string[] ids)
+    {
+        using var client = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
+        var body = "{\"backends\": [" + string.Join(", ", ids.Select(id => $"{{\"url\": \"{Fleet[id].Url.ToString().TrimEnd('/')}\"}}")) + "]}";
+        using var response = await client.PutAsync(new Uri(Proxy.AdminAddress, "/backends"), new StringContent(body, System.Text.Encoding.UTF8, "application/json"));
         response.EnsureSuccessStatusCode();
     }
 

@@ -15,6 +15,9 @@ public sealed record LabSetup
 
     public ProfileFile Profiles { get; init; } = new();
 
+    /// <summary>How many of the fleet's backends (the first ones) the proxy starts with; null: all.</summary>
+    public int? ProxyBackends { get; init; }
+
     /// <summary>One weight per backend (b1, b2, ...), or null for plain round robin.</summary>
     public IReadOnlyList<int>? Weights { get; init; }
 

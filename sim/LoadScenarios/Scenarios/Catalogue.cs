@@ -184,6 +184,80 @@ public static class Catalogue
         },
         new()
         {
+            Name = "health-check",
+            Purpose = "b2 answers / but its /healthz says 503 from 3 s to 6 s: active checks take it out of rotation and bring it back, nothing fails.",
+            Setup = new LabSetup { ProxyArgs = ["--health-path", "/healthz", "--health-interval", "0.25", "--health-fall", "2", "--health-rise", "2"] },
+            Simulation = LoadSimulation.Rate(200, TimeSpan.FromSeconds(10)),
+            Actions = lab =>
+            [
+                new(TimeSpan.FromSeconds(3), "b2 /healthz 503", () => SetHealth(lab, "b2", 503)),
+                new(TimeSpan.FromSeconds(6), "b2 /healthz 200", () => SetHealth(lab, "b2", 200)),
+            ],
+            EvenAmong = ["b1", "b3"],
+            ExtraMetrics = r => new()
+            {
+                // The points at 5 s and 6 s cover seconds 4-6: out of rotation by 3 s + fall (2) × interval (0.25 s) + one interval,
+                // back no sooner than 6 s + rise × interval.
+                ["whileunhealthy"] = r.Outcome.Timeline.Where(p => p.Second > 4.5 && p.Second < 6.5).Sum(p => p.Backends.GetValueOrDefault("b2")),
+                ["rejoined"] = r.Outcome.Timeline.TakeLast(2).Sum(p => p.Backends.GetValueOrDefault("b2")),
+            },
+            Thresholds =
+            [
+                Threshold.Parse("errorcount==0", "a failing health check takes b2 out before any request fails: / still answers"),
+                Threshold.Parse("whileunhealthy==0", "from --health-fall failed checks on, b2 gets no request"),
+                Threshold.Parse("rejoined>0", "after --health-rise passed checks b2 is back (its requests in the last 2 s)"),
+                Threshold.Parse("spread<=3", "b1 and b3 stay within one request of each other per stable rotation; b2 leaving and rejoining changes it twice: 1 + 2"),
+            ],
+        },
+        new()
+        {
+            Name = "slow-start",
+            Purpose = "b2 dies at 2 s and returns at 4 s with --slow-start 5: its share climbs back over 5 s instead of jumping, nothing fails.",
+            Setup = new LabSetup { ProxyArgs = ["--eject-seconds", "1", "--slow-start", "5"] },
+            Simulation = LoadSimulation.Rate(300, TimeSpan.FromSeconds(14)),
+            Actions = lab =>
+            [
+                new(TimeSpan.FromSeconds(2), "b2 down", () => lab.Fleet["b2"].DownAsync()),
+                new(TimeSpan.FromSeconds(4), "b2 up", () => lab.Fleet["b2"].UpAsync()),
+            ],
+            ExtraMetrics = SlowStartMetrics,
+            Thresholds =
+            [
+                Threshold.Parse("errorcount==0", "every request is a GET: one that b2 refuses while down is retried on the next backend"),
+                Threshold.Parse("rampfirst<0.25", "in its second full second back b2 is at most 2/5 of the way up its ramp: a share of at most 4/24, where a jump would give it 1/3"),
+                Threshold.Parse("ramplast>0.28", "the ramp is over by the end (readmitted by ~5 s, full weight 5 s later): a third again"),
+            ],
+        },
+        new()
+        {
+            Name = "reload",
+            Purpose = "Under load the backend set changes through PUT /backends (b1 removed, b4 added): nothing fails, b1 gets nothing after, b2-b4 share evenly.",
+            Setup = new LabSetup { Backends = 4, ProxyBackends = 3 },
+            Simulation = LoadSimulation.Rate(200, TimeSpan.FromSeconds(10)),
+            Actions = lab => [new(TimeSpan.FromSeconds(4), "b1 out, b4 in", () => lab.ReplaceBackendsAsync("b2", "b3", "b4"))],
+            EvenAmong = ["b2", "b3"],
+            ExtraMetrics = r =>
+            {
+                // The points from 6 s on cover seconds 5-10: a second after the change.
+                var after = r.Outcome.Timeline.Where(p => p.Second > 5.5).ToList();
+                long Sum(string id) => after.Sum(p => p.Backends.GetValueOrDefault(id));
+                return new()
+                {
+                    ["b1after"] = Sum("b1"),
+                    ["b4after"] = Sum("b4"),
+                    ["newspread"] = new[] { Sum("b2"), Sum("b3"), Sum("b4") }.Max() - new[] { Sum("b2"), Sum("b3"), Sum("b4") }.Min(),
+                };
+            },
+            Thresholds =
+            [
+                Threshold.Parse("errorcount==0", "a removed backend finishes what it has in flight; no request is lost across the change"),
+                Threshold.Parse("b1after==0", "a removed backend takes no new request"),
+                Threshold.Parse("b4after>0", "an added backend joins the rotation at once"),
+                Threshold.Parse("newspread<=2", "strict round robin over the new set: any run of consecutive requests gives b2, b3, b4 within one of each other; a second of slack at each end of the window"),
+            ],
+        },
+        new()
+        {
             Name = "probe",
             Purpose = "Plain load and no thresholds: for --target runs and for checking the engine against wrk.",
             Simulation = LoadSimulation.Users(20, TimeSpan.FromSeconds(10)),
@@ -225,6 +299,29 @@ public static class Catalogue
             ["survivorspread"] = spread,
             ["survivorexcess"] = spread - (changes + 1),
             ["rejoined"] = result.Outcome.Timeline.TakeLast(3).Sum(p => p.Backends.GetValueOrDefault("b2")),
+        };
+    }
+
+    private static Task SetHealth(LabEnvironment lab, string id, int status)
+    {
+        var backend = lab.Fleet[id];
+        backend.Profile = backend.Profile with { HealthStatus = status };
+        return Task.CompletedTask;
+    }
+
+    /// <summary>b2's share of each second once it is back: in its second full second, and over the last two.</summary>
+    private static Dictionary<string, double> SlowStartMetrics(ScenarioResult result)
+    {
+        static double Share(IEnumerable<TimelinePoint> points) =>
+            points.Sum(p => p.Backends.Values.Sum()) is var total and > 0 ? (double)points.Sum(p => p.Backends.GetValueOrDefault("b2")) / total : double.NaN;
+
+        var timeline = result.Outcome.Timeline;
+        // After the up at 4 s, the first second in which b2 served may be a partial one.
+        var back = timeline.FindIndex(p => p.Second > 4.5 && p.Backends.GetValueOrDefault("b2") > 0);
+        return new()
+        {
+            ["rampfirst"] = back < 0 || back + 1 >= timeline.Count ? double.NaN : Share([timeline[back + 1]]),
+            ["ramplast"] = Share(timeline.TakeLast(2)),
         };
     }
 
