@@ -89,6 +89,37 @@ public sealed class PublishedBinaryTests
     }
 
     [SkippableFact]
+    public async Task Binary_AdminApi_ReplacesDrainsAndWeighsBackends()
+    {
+        // Source-generated JSON both ways, trimmed: what the JIT tests cannot show.
+        ProxyProcess.RequireBinary();
+        await using var b1 = await TestBackend.StartAsync("b1");
+        await using var b2 = await TestBackend.StartAsync("b2");
+        await using var proxy = await ProxyProcess.StartAsync([b1.Address]);
+        var url2 = b2.Address.AbsoluteUri.TrimEnd('/');
+
+        using (var put = await s_client.PutAsync(new Uri(proxy.AdminAddress, "/backends"),
+            new StringContent($$"""{"backends": [{"url": "{{b1.Address.AbsoluteUri.TrimEnd('/')}}"}, {"url": "{{url2}}", "weight": 3}]}""")))
+        {
+            put.StatusCode.ShouldBe(HttpStatusCode.OK);
+            using var view = JsonDocument.Parse(await put.Content.ReadAsStringAsync());
+            view.RootElement.GetProperty("backends")[1].GetProperty("weight").GetInt32().ShouldBe(3);
+        }
+
+        var answers = new List<string>();
+        for (var i = 0; i < 8; i++)
+        {
+            answers.Add(await s_client.GetStringAsync(proxy.ProxyAddress));
+        }
+
+        answers.Count(a => a == "b2").ShouldBe(6);
+        (await s_client.PostAsync(new Uri(proxy.AdminAddress, "/backends/drain"), new StringContent($$"""{"url": "{{url2}}"}"""))).StatusCode.ShouldBe(HttpStatusCode.OK);
+        (await s_client.GetStringAsync(proxy.ProxyAddress)).ShouldBe("b1");
+        using var bad = await s_client.PutAsync(new Uri(proxy.AdminAddress, "/backends"), new StringContent("""{"backends": [{"url": "nope"}]}"""));
+        bad.StatusCode.ShouldBe(HttpStatusCode.BadRequest);
+    }
+
+    [SkippableFact]
     public async Task Binary_PortInUse_ExitsWithOneLine()
     {
         ProxyProcess.RequireBinary();
