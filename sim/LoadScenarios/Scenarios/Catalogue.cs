@@ -171,8 +171,8 @@ public static class Catalogue
                 // The points at 5 s and 6 s cover seconds 4-6 of the measured phase: from a second
                 // after the drain (requests already on their way may still end at b2) to a second
                 // before the undrain.
-                ["whiledrained"] = r.Outcome.Timeline.Where(p => p.Second > 4.5 && p.Second < 6.5).Sum(p => p.Backends.GetValueOrDefault("b2")),
-                ["rejoined"] = r.Outcome.Timeline.TakeLast(2).Sum(p => p.Backends.GetValueOrDefault("b2")),
+                ["whiledrained"] = Served(r, "b2", after: 4.5, before: 6.5),
+                ["rejoined"] = ServedLast(r, "b2", seconds: 2),
             },
             Thresholds =
             [
@@ -198,8 +198,8 @@ public static class Catalogue
             {
                 // The points at 5 s and 6 s cover seconds 4-6: out of rotation by 3 s + fall (2) × interval (0.25 s) + one interval,
                 // back no sooner than 6 s + rise × interval.
-                ["whileunhealthy"] = r.Outcome.Timeline.Where(p => p.Second > 4.5 && p.Second < 6.5).Sum(p => p.Backends.GetValueOrDefault("b2")),
-                ["rejoined"] = r.Outcome.Timeline.TakeLast(2).Sum(p => p.Backends.GetValueOrDefault("b2")),
+                ["whileunhealthy"] = Served(r, "b2", after: 4.5, before: 6.5),
+                ["rejoined"] = ServedLast(r, "b2", seconds: 2),
             },
             Thresholds =
             [
@@ -239,8 +239,7 @@ public static class Catalogue
             ExtraMetrics = r =>
             {
                 // The points from 6 s on cover seconds 5-10: a second after the change.
-                var after = r.Outcome.Timeline.Where(p => p.Second > 5.5).ToList();
-                long Sum(string id) => after.Sum(p => p.Backends.GetValueOrDefault(id));
+                long Sum(string id) => Served(r, id, after: 5.5, before: double.PositiveInfinity);
                 return new()
                 {
                     ["b1after"] = Sum("b1"),
@@ -298,9 +297,17 @@ public static class Catalogue
             ["rotationchanges"] = changes,
             ["survivorspread"] = spread,
             ["survivorexcess"] = spread - (changes + 1),
-            ["rejoined"] = result.Outcome.Timeline.TakeLast(3).Sum(p => p.Backends.GetValueOrDefault("b2")),
+            ["rejoined"] = ServedLast(result, "b2", seconds: 3),
         };
     }
+
+    /// <summary>Requests <paramref name="id"/> served in the timeline's points stamped between the two seconds (each point covers the second before its stamp).</summary>
+    private static long Served(ScenarioResult result, string id, double after, double before) =>
+        result.Outcome.Timeline.Where(p => p.Second > after && p.Second < before).Sum(p => p.Backends.GetValueOrDefault(id));
+
+    /// <summary>Requests <paramref name="id"/> served in the last <paramref name="seconds"/> of the run.</summary>
+    private static long ServedLast(ScenarioResult result, string id, int seconds) =>
+        result.Outcome.Timeline.TakeLast(seconds).Sum(p => p.Backends.GetValueOrDefault(id));
 
     private static Task SetHealth(LabEnvironment lab, string id, int status)
     {

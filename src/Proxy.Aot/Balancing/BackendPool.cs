@@ -261,10 +261,10 @@ internal sealed partial class BackendPool : IDisposable
             {
                 if (Array.IndexOf(next, backend) < 0)
                 {
+                    // Its readmission timer stays: added back while ejected, it comes back as
+                    // any ejected backend does. Idle connections close now; those of requests in
+                    // flight close as they end.
                     backend.Leaving = true;
-                    backend.ReadmitTimer?.Dispose();
-                    backend.ReadmitTimer = null;
-                    // Idle connections close now; those of requests in flight close as they end.
                     backend.Connections.Close();
                     _leaving.Add(backend);
                 }
@@ -512,7 +512,7 @@ internal sealed partial class BackendPool : IDisposable
     {
         lock (_lock)
         {
-            foreach (var backend in _all)
+            foreach (var backend in (IEnumerable<Backend>)[.. _all, .. _leaving])
             {
                 backend.ReadmitTimer?.Dispose();
             }

@@ -70,4 +70,25 @@ public sealed class SlowStartTests
         time.Advance(TimeSpan.FromSeconds(5));
         Count(pool, 3).ShouldBe([1, 2]);
     }
+
+    [Fact]
+    public void ABackendRemovedWhileEjected_AndAddedBackBeforeItHadGone_IsReadmittedAfterItsCoolDown()
+    {
+        var time = new FakeTimeProvider();
+        using var pool = Pool(time, TimeSpan.Zero, 1, 1);
+        var ejected = pool.All[0];
+        pool.Eject(ejected, "test");
+        // A request still in flight keeps it among the leaving ones (state "draining").
+        ejected.OnAttemptStarted();
+        pool.Replace([(pool.All[1].Address, 1)]);
+        ejected.State.ShouldBe("draining");
+        pool.Replace([(ejected.Address, 1), (pool.All[0].Address, 1)]);
+
+        pool.All[0].ShouldBeSameAs(ejected);
+        ejected.State.ShouldBe("ejected");
+        time.Advance(TimeSpan.FromSeconds(10));
+
+        ejected.State.ShouldBe("active");
+        pool.HealthyCount.ShouldBe(2);
+    }
 }
