@@ -25,7 +25,7 @@ internal static class CommandLine
         new("--client-header-timeout", "Proxy:ClientHeaderTimeoutSeconds", "SECONDS", "30", "Close a client connection that has not sent a whole request head within this long (slowloris)"),
         new("--client-keepalive-timeout", "Proxy:ClientKeepAliveTimeoutSeconds", "SECONDS", "130", "Close an idle kept-alive client connection after this long"),
         new("--client-min-rate", "Proxy:ClientMinBytesPerSecond", "BYTES", "240", "Cut a client that sends its body or reads the response slower than this, after a 5 s grace period; 0 turns the check off"),
-        new("--slow-start", "Proxy:SlowStartSeconds", "SECONDS", "0", "A backend that joins or comes back (readmitted, passing its checks again, undrained) starts at a tenth of a weight and climbs linearly to its full weight over this long; 0: at once"),
+        new("--slow-start", "Proxy:SlowStartSeconds", "SECONDS", "0", "A backend that joins or comes back (readmitted, passing its checks again, undrained) starts at the smallest share and climbs linearly to its full weight over this long; 0: at once"),
         new("--health-path", "Proxy:HealthPath", "PATH", "(off)", "Turns on active health checks: GET PATH on each backend every --health-interval; a 2xx or 3xx passes"),
         new("--health-interval", "Proxy:HealthIntervalSeconds", "SECONDS", "2", "Time between two health checks of a backend"),
         new("--health-timeout", "Proxy:HealthTimeoutSeconds", "SECONDS", "1", "A health check without a status line within this long fails"),
@@ -96,6 +96,9 @@ internal static class CommandLine
 
             text.AppendLine("  -h, --help");
             text.AppendLine("      Print this text and exit.");
+            text.AppendLine();
+            text.AppendLine("SIGHUP, or an edit of appsettings.json, reloads the backends and their weights;");
+            text.AppendLine("the admin API changes them too (GET/PUT /backends, POST /backends/drain|undrain).");
             text.AppendLine();
             text.AppendLine("Example: rrproxy --backends http://127.0.0.1:5001,http://127.0.0.1:5002 --urls http://0.0.0.0:8080");
             return text.ToString();
