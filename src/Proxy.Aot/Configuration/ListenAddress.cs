@@ -2,8 +2,8 @@ using System.Net;
 
 namespace RoundRobinLab.Proxy.Configuration;
 
-/// <summary>One http:// address to listen on, parsed from --urls or --admin-urls.</summary>
-internal sealed record ListenAddress(string Host, int Port)
+/// <summary>One http:// or https:// address to listen on, parsed from --urls or --admin-urls.</summary>
+internal sealed record ListenAddress(string Host, int Port, bool Https = false)
 {
     public bool IsAnyHost => Host is "*" or "+" or "0.0.0.0" or "[::]" or "::";
 
@@ -12,24 +12,28 @@ internal sealed record ListenAddress(string Host, int Port)
     /// <summary>The address to bind when the host is a literal IP; null for localhost and any-host.</summary>
     public IPAddress? Address => IsAnyHost || IsLocalhost ? null : IPAddress.Parse(Host.Trim('[', ']'));
 
-    public override string ToString() => $"http://{Host}:{Port}";
+    public override string ToString() => $"{(Https ? "https" : "http")}://{Host}:{Port}";
 
-    /// <summary>Parses "http://host:port"; throws a <see cref="SettingsException"/> naming <paramref name="setting"/>.</summary>
-    public static ListenAddress Parse(string value, string setting)
+    /// <summary>
+    /// Parses "http://host:port" (and "https://host:port" when <paramref name="allowHttps"/>);
+    /// throws a <see cref="SettingsException"/> naming <paramref name="setting"/>.
+    /// </summary>
+    public static ListenAddress Parse(string value, string setting, bool allowHttps = false)
     {
         const string Example = "e.g. http://0.0.0.0:8080 or http://127.0.0.1:0 for any free port";
         var text = value.Trim();
-        if (text.StartsWith("https://", StringComparison.OrdinalIgnoreCase))
+        var https = text.StartsWith("https://", StringComparison.OrdinalIgnoreCase);
+        if (https && !allowHttps)
         {
-            throw new SettingsException($"{setting}: '{value}' uses https, which rrproxy does not terminate; listen on http:// ({Example}) and put TLS in front.");
+            throw new SettingsException($"{setting}: '{value}' uses https, which this listener does not serve; give {Example}.");
         }
 
-        if (!text.StartsWith("http://", StringComparison.OrdinalIgnoreCase))
+        if (!https && !text.StartsWith("http://", StringComparison.OrdinalIgnoreCase))
         {
             throw new SettingsException($"{setting}: '{value}' is not an http:// address; give {Example}.");
         }
 
-        var authority = text["http://".Length..].TrimEnd('/');
+        var authority = text[(https ? "https://" : "http://").Length..].TrimEnd('/');
         var colon = authority.LastIndexOf(':');
         if (colon <= 0 || authority.EndsWith(']') || authority.Contains('/', StringComparison.Ordinal))
         {
@@ -42,7 +46,7 @@ internal sealed record ListenAddress(string Host, int Port)
             throw new SettingsException($"{setting}: '{value}' has no valid port (0-65535); give {Example}.");
         }
 
-        var address = new ListenAddress(host, port);
+        var address = new ListenAddress(host, port, https);
         if (!address.IsAnyHost && !address.IsLocalhost && !IPAddress.TryParse(host.Trim('[', ']'), out _))
         {
             throw new SettingsException($"{setting}: '{value}' must name an IP address, localhost or * as its host; give {Example}.");

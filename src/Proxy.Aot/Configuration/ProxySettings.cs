@@ -43,6 +43,9 @@ internal sealed record ProxySettings
     /// <summary>How long a backend that joins or comes back takes to climb to its full weight; zero: at once.</summary>
     public TimeSpan SlowStart { get; init; } = TimeSpan.Zero;
 
+    /// <summary>The certificate and key (PEM files) for https:// listeners; null without them.</summary>
+    public Hosting.TlsFiles? Tls { get; init; }
+
     /// <summary>Active health checks; null: off (--health-path not set).</summary>
     public Health.HealthCheckOptions? HealthChecks { get; init; }
 
@@ -77,11 +80,13 @@ internal sealed record ProxySettings
     {
         var defaults = new ProxySettings { Backends = [] };
         var (backends, weights) = ParseBackends(BackendEntries(proxy));
+        var urls = ParseListen(proxy, "Urls", "--urls", allowHttps: true) ?? defaults.Urls;
         return new ProxySettings
         {
+            Tls = ParseTls(proxy, urls),
             Backends = backends,
             Weights = weights,
-            Urls = ParseListen(proxy, "Urls", "--urls") ?? defaults.Urls,
+            Urls = urls,
             AdminUrls = ParseListen(proxy, "AdminUrls", "--admin-urls") ?? defaults.AdminUrls,
             ConnectTimeout = Seconds(proxy, "ConnectTimeoutSeconds", "--connect-timeout") ?? defaults.ConnectTimeout,
             ResponseTimeout = Seconds(proxy, "ResponseTimeoutSeconds", "--response-timeout") ?? defaults.ResponseTimeout,
@@ -177,7 +182,7 @@ internal sealed record ProxySettings
         return (item, null);
     }
 
-    private static List<ListenAddress>? ParseListen(IConfigurationSection proxy, string key, string flag)
+    private static List<ListenAddress>? ParseListen(IConfigurationSection proxy, string key, string flag, bool allowHttps = false)
     {
         var values = List(proxy, key);
         if (values.Count == 0)
@@ -188,7 +193,7 @@ internal sealed record ProxySettings
         var addresses = new List<ListenAddress>(values.Count);
         foreach (var value in values)
         {
-            addresses.Add(ListenAddress.Parse(value, $"{flag} (Proxy:{key})"));
+            addresses.Add(ListenAddress.Parse(value, $"{flag} (Proxy:{key})", allowHttps));
         }
 
         return addresses;
@@ -216,6 +221,31 @@ internal sealed record ProxySettings
         }
 
         return networks;
+    }
+
+    /// <summary>
+    /// The PEM certificate and key, loaded once here so that a missing, unreadable or mismatched
+    /// pair stops the proxy at start with the usual one line; required when a --urls is https://.
+    /// </summary>
+    private static Hosting.TlsFiles? ParseTls(IConfigurationSection proxy, IReadOnlyList<ListenAddress> urls)
+    {
+        var cert = proxy["TlsCert"]?.Trim();
+        var key = proxy["TlsKey"]?.Trim();
+        var https = urls.FirstOrDefault(u => u.Https);
+        if (string.IsNullOrEmpty(cert) && string.IsNullOrEmpty(key))
+        {
+            return https is null ? null
+                : throw new SettingsException($"--urls (Proxy:Urls): {https} needs a certificate: set --tls-cert (Proxy:TlsCert) and --tls-key (Proxy:TlsKey) to PEM files.");
+        }
+
+        if (string.IsNullOrEmpty(cert) || string.IsNullOrEmpty(key))
+        {
+            throw new SettingsException("--tls-cert (Proxy:TlsCert) and --tls-key (Proxy:TlsKey) go together: set both to PEM files.");
+        }
+
+        var files = new Hosting.TlsFiles(cert, key);
+        _ = files.Load();
+        return files;
     }
 
     /// <summary>Null unless --health-path is set; the other health settings then have HAProxy-like defaults.</summary>

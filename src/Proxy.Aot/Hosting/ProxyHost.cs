@@ -1,5 +1,10 @@
 using System.Net;
+using System.Runtime.InteropServices;
+using System.Security.Authentication;
+using System.Security.Cryptography.X509Certificates;
 using System.Text;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Server.Kestrel.Https;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Logging;
@@ -36,6 +41,9 @@ internal sealed partial class ProxyHost : IAsyncDisposable
     private readonly Health.HealthChecker? _healthChecker;
     private readonly BackendReloader? _reloader;
     private readonly string? _watchFile;
+    // The https:// listeners' certificate, swapped whole on SIGHUP; read per TLS handshake.
+    private volatile X509Certificate2? _certificate;
+    private PosixSignalRegistration? _certificateReload;
     private readonly ProxySettings _settings;
     private readonly ILogger _logger;
 
@@ -46,8 +54,9 @@ internal sealed partial class ProxyHost : IAsyncDisposable
         _loggers = CreateLoggers(configureLogging);
         _logger = _loggers.CreateLogger("RoundRobinLab.Proxy");
         _transports = new SocketTransports(_loggers);
-        _proxy = CreateServer(settings.Urls, settings, _transports, _loggers, proxied: true);
-        _admin = CreateServer(settings.AdminUrls, settings, _transports, _loggers, proxied: false);
+        _certificate = settings.Tls?.Load();
+        _proxy = CreateServer(settings.Urls, settings, _transports, _loggers, proxied: true, () => _certificate);
+        _admin = CreateServer(settings.AdminUrls, settings, _transports, _loggers, proxied: false, () => null);
         Pool = new BackendPool(settings.Backends, settings.EjectDuration, time, _loggers.CreateLogger<BackendPool>(), settings.MaxFails,
             settings.Weights.Count == 0 ? null : settings.Weights, settings.SlowStart);
         _connector = new UpstreamConnector(() => Pool.All, settings.ConnectTimeout);
@@ -84,6 +93,31 @@ internal sealed partial class ProxyHost : IAsyncDisposable
         Func<ProxySettings>? reload = null, string? watchFile = null) =>
         new(settings, configureLogging, time ?? TimeProvider.System, reload, watchFile);
 
+    /// <summary>
+    /// Reads the certificate and key again (SIGHUP does this): a renewed certificate serves the
+    /// next handshakes; a pair that does not load is logged and the running one kept.
+    /// </summary>
+    public bool ReloadCertificate()
+    {
+        if (_settings.Tls is not { } files)
+        {
+            return false;
+        }
+
+        try
+        {
+            var renewed = files.Load();
+            _certificate = renewed;
+            CertificateReloaded(_logger, files.CertificatePath, renewed.Subject, renewed.NotAfter);
+            return true;
+        }
+        catch (SettingsException e)
+        {
+            CertificateRefused(_logger, e.Message);
+            return false;
+        }
+    }
+
     /// <summary>What SIGHUP does: the backends read again from the settings (false when they did not load).</summary>
     public bool ReloadBackends() => _reloader?.Reload("request") ?? false;
 
@@ -101,6 +135,14 @@ internal sealed partial class ProxyHost : IAsyncDisposable
         await _proxy.StartAsync(_proxyApplication, cancellationToken);
         _healthChecker?.Start();
         _reloader?.Start(_watchFile);
+        if (_settings.Tls is not null)
+        {
+            _certificateReload = PosixSignalRegistration.Create(PosixSignal.SIGHUP, context =>
+            {
+                context.Cancel = true;
+                ReloadCertificate();
+            });
+        }
         var urls = string.Join(", ", ProxyUrls);
         var adminUrls = string.Join(", ", AdminUrls);
         var backends = string.Join(", ", Pool.All.Select(b => b.Weight == 1 ? b.Prefix : $"{b.Prefix} weight={b.Weight}"));
@@ -142,6 +184,7 @@ internal sealed partial class ProxyHost : IAsyncDisposable
         }
 
         _reloader?.Dispose();
+        _certificateReload?.Dispose();
         _proxy.Dispose();
         _admin.Dispose();
         _connector.Dispose();
@@ -165,12 +208,14 @@ internal sealed partial class ProxyHost : IAsyncDisposable
         configureLogging?.Invoke(logging);
     });
 
-    private static KestrelServer CreateServer(IReadOnlyList<ListenAddress> urls, ProxySettings settings, SocketTransports transports, ILoggerFactory loggers, bool proxied)
+    private static KestrelServer CreateServer(IReadOnlyList<ListenAddress> urls, ProxySettings settings, SocketTransports transports, ILoggerFactory loggers, bool proxied,
+        Func<X509Certificate2?> certificate)
     {
         var kestrel = new KestrelServerOptions
         {
             // The backend's Server header passes through; Kestrel's own would be a second one.
             AddServerHeader = false,
+            ApplicationServices = transports.Services,
         };
 
         // Proxied bodies are streamed, never buffered, so there is no reason to cap their size;
@@ -183,7 +228,19 @@ internal sealed partial class ProxyHost : IAsyncDisposable
 
         foreach (var url in urls)
         {
-            Listen(kestrel, url);
+            Listen(kestrel, url, listen =>
+            {
+                if (url.Https)
+                {
+                    // HTTP/2 and HTTP/1.1 by ALPN; TLS 1.2 and 1.3 only.
+                    listen.Protocols = HttpProtocols.Http1AndHttp2;
+                    listen.UseHttps(new HttpsConnectionAdapterOptions
+                    {
+                        ServerCertificateSelector = (_, _) => certificate(),
+                        SslProtocols = SslProtocols.Tls12 | SslProtocols.Tls13,
+                    });
+                }
+            });
         }
 
         // Kestrel's side of running inline (Program.cs sets the sockets' side): request
@@ -218,33 +275,39 @@ internal sealed partial class ProxyHost : IAsyncDisposable
         limits.MinResponseDataRate = rate == 0 ? null : new MinDataRate(rate, TimeSpan.FromSeconds(5));
     }
 
-    private static void Listen(KestrelServerOptions kestrel, ListenAddress url)
+    private static void Listen(KestrelServerOptions kestrel, ListenAddress url, Action<ListenOptions> configure)
     {
         if (url.Host == "0.0.0.0")
         {
-            kestrel.Listen(IPAddress.Any, url.Port);
+            kestrel.Listen(IPAddress.Any, url.Port, configure);
         }
         else if (url.IsAnyHost)
         {
-            kestrel.ListenAnyIP(url.Port);
+            kestrel.ListenAnyIP(url.Port, configure);
         }
         else if (url.IsLocalhost)
         {
             // Kestrel cannot pick a free port for "localhost" (two addresses); loopback v4 can.
             if (url.Port == 0)
             {
-                kestrel.Listen(IPAddress.Loopback, 0);
+                kestrel.Listen(IPAddress.Loopback, 0, configure);
             }
             else
             {
-                kestrel.ListenLocalhost(url.Port);
+                kestrel.ListenLocalhost(url.Port, configure);
             }
         }
         else
         {
-            kestrel.Listen(url.Address!, url.Port);
+            kestrel.Listen(url.Address!, url.Port, configure);
         }
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "TLS certificate reloaded from {Path}: {Subject}, valid until {NotAfter:u}")]
+    private static partial void CertificateReloaded(ILogger logger, string path, string subject, DateTime notAfter);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "TLS certificate reload ignored, the running certificate kept: {Reason}")]
+    private static partial void CertificateRefused(ILogger logger, string reason);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "--max-connections {MaxConnections} leaves fewer than {Reserved} of the {Limit} file descriptors for backend connections: lower --max-connections or raise the hard limit (ulimit -Hn)")]
     private static partial void DescriptorsShort(ILogger logger, int maxConnections, int reserved, long limit);

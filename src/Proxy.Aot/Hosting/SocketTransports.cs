@@ -26,7 +26,15 @@ internal sealed class SocketTransports : IDisposable
         services.AddSingleton(loggers);
         services.AddLogging();
         services.AddMetrics();
-        new ServicesOnlyWebHostBuilder(services).UseKestrelCore();
+        // Kestrel's HTTPS pieces (its TLS middleware resolves them from the server's services).
+        new ServicesOnlyWebHostBuilder(services).UseKestrelCore().UseKestrelHttpsConfiguration();
+        services.AddSingleton<Microsoft.Extensions.Hosting.IHostEnvironment>(new Microsoft.Extensions.Hosting.Internal.HostingEnvironment
+        {
+            EnvironmentName = "Production",
+            ApplicationName = "rrproxy",
+            ContentRootPath = AppContext.BaseDirectory,
+            ContentRootFileProvider = new Microsoft.Extensions.FileProviders.NullFileProvider(),
+        });
         _services = services.BuildServiceProvider();
     }
 
@@ -37,6 +45,9 @@ internal sealed class SocketTransports : IDisposable
         options.UnsafePreferInlineScheduling = inline;
         return new SocketTransportFactory(Options.Create(options), _loggers);
     }
+
+    /// <summary>Kestrel's services, for <c>KestrelServerOptions.ApplicationServices</c> (its HTTPS middleware needs them).</summary>
+    public IServiceProvider Services => _services;
 
     public void Dispose() => _services.Dispose();
 

@@ -120,6 +120,41 @@ public sealed class PublishedBinaryTests
     }
 
     [SkippableFact]
+    public async Task Binary_TerminatesTls_WithHttp2ByAlpn()
+    {
+        ProxyProcess.RequireBinary();
+        await using var backend = await TestBackend.StartAsync("b1");
+        var directory = Directory.CreateTempSubdirectory("rrproxy-tls-smoke-");
+        try
+        {
+            using var key = System.Security.Cryptography.ECDsa.Create();
+            using var certificate = new System.Security.Cryptography.X509Certificates.CertificateRequest("CN=localhost", key, System.Security.Cryptography.HashAlgorithmName.SHA256)
+                .CreateSelfSigned(DateTimeOffset.UtcNow.AddMinutes(-5), DateTimeOffset.UtcNow.AddDays(1));
+            var certPath = Path.Combine(directory.FullName, "tls.crt");
+            var keyPath = Path.Combine(directory.FullName, "tls.key");
+            await File.WriteAllTextAsync(certPath, certificate.ExportCertificatePem());
+            await File.WriteAllTextAsync(keyPath, key.ExportPkcs8PrivateKeyPem());
+            await using var proxy = await ProxyProcess.StartAsync(ProxyProcess.Binary!, "--backends", backend.Address.ToString(), "--urls", "https://127.0.0.1:0",
+                "--admin-urls", "http://127.0.0.1:0", "--tls-cert", certPath, "--tls-key", keyPath);
+            using var client = new HttpClient(new SocketsHttpHandler
+            {
+                UseProxy = false,
+                SslOptions = { RemoteCertificateValidationCallback = (_, presented, _, _) => presented?.Subject == "CN=localhost" },
+            });
+
+            using var response = await client.SendAsync(new HttpRequestMessage(HttpMethod.Get, proxy.ProxyAddress) { Version = HttpVersion.Version20, VersionPolicy = HttpVersionPolicy.RequestVersionExact });
+
+            response.Version.ShouldBe(HttpVersion.Version20);
+            (await response.Content.ReadAsStringAsync()).ShouldBe("b1");
+            backend.Received.Single().Headers["X-Forwarded-Proto"].ShouldBe(["https"]);
+        }
+        finally
+        {
+            directory.Delete(recursive: true);
+        }
+    }
+
+    [SkippableFact]
     public async Task Binary_PortInUse_ExitsWithOneLine()
     {
         ProxyProcess.RequireBinary();

@@ -138,7 +138,7 @@ internal sealed partial class ProxyProcess : IAsyncDisposable
         }
     }
 
-    [GeneratedRegex(@"rrproxy listening on (?<urls>http://\S+?) \(admin (?<admin>http://\S+?)\)")]
+    [GeneratedRegex(@"rrproxy listening on (?<urls>https?://[^\s,]+)\S* \(admin (?<admin>http://\S+?)\)")]
     private static partial Regex StartupLine();
 
     [DllImport("libc", SetLastError = true)]
