@@ -52,11 +52,21 @@ internal sealed partial class Forwarder(BackendPool pool, UpstreamConnector conn
             return;
         }
 
+        // An HTTP/1.1 request to switch protocols: WebSocket is tunnelled once the backend agrees
+        // (see TunnelAsync); any other protocol is refused, since nothing here would speak it.
+        var upgrade = context.Features.Get<IHttpUpgradeFeature>() is { IsUpgradableRequest: true } upgradable ? upgradable : null;
+        if (upgrade is not null && !request.Headers.Upgrade.ToString().Equals("websocket", StringComparison.OrdinalIgnoreCase))
+        {
+            await ProxyError.UpgradeRefused.WriteAsync(context);
+            return;
+        }
+
         // The header fields are written once, before any backend is chosen: a malformed request
         // is refused without blaming one. Each attempt puts its own request line before them.
-        var hasBody = HasBody(context);
+        var hasBody = upgrade is null && HasBody(context);
         var headers = HeadBuffers.Rent();
-        if (RequestHeadWriter.WriteHeaders(headers, context, options.Forwarded, chunkedBody: hasBody && request.ContentLength is null) is { } invalid)
+        if (RequestHeadWriter.WriteHeaders(headers, context, options.Forwarded, chunkedBody: hasBody && request.ContentLength is null,
+            upgrade: upgrade is null ? null : request.Headers.Upgrade.ToString()) is { } invalid)
         {
             HeadBuffers.Return(headers);
             await invalid.WriteAsync(context);
@@ -97,8 +107,15 @@ internal sealed partial class Forwarder(BackendPool pool, UpstreamConnector conn
                     (connection, failure) = await ExchangeAsync(request.Method, backend, target, headers, body, expectContinue, timer);
                     if (connection is not null)
                     {
-                        // 5. Relay.
+                        // 5. Relay (or, when the backend switched to WebSocket, tunnel).
                         timer.ResponseStarted();
+                        if (upgrade is not null && connection.Head.StatusCode == StatusCodes.Status101SwitchingProtocols)
+                        {
+                            timer.Stop();
+                            await WebSocketTunnel.RunAsync(context, upgrade, connection, TimeSpan.FromMilliseconds(options.Timeouts.IdleMs), () => pool.ReportSuccess(backend, outOfRotation));
+                            return;
+                        }
+
                         await RelayAsync(context, backend, connection, body, timer, readmit: outOfRotation);
                         return;
                     }

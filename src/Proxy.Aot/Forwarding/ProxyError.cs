@@ -23,6 +23,9 @@ internal sealed class ProxyError(int statusCode, string reason)
     public static readonly ProxyError AllDrained = new(StatusCodes.Status503ServiceUnavailable,
         "503 Service Unavailable: every backend is drained for maintenance. Try again later.");
 
+    public static readonly ProxyError UpgradeRefused = new(StatusCodes.Status400BadRequest,
+        "400 Bad Request: only WebSocket upgrades are forwarded (Upgrade: websocket).");
+
     public static readonly ProxyError ConnectFailed = new(StatusCodes.Status502BadGateway,
         "502 Bad Gateway: could not connect to any backend.");
 

@@ -35,7 +35,8 @@ internal static class RequestHeadWriter
     /// malformed request is refused without blaming one) and copied after each attempt's
     /// request line: the header fields, the body's framing and the empty line.
     /// </summary>
-    public static ProxyError? WriteHeaders(IBufferWriter<byte> output, HttpContext context, ForwardedHeaders forwarded, bool chunkedBody)
+    /// <param name="upgrade">The client's Upgrade token, for a WebSocket request: Connection and Upgrade are hop-by-hop, so they are written anew for this hop.</param>
+    public static ProxyError? WriteHeaders(IBufferWriter<byte> output, HttpContext context, ForwardedHeaders forwarded, bool chunkedBody, string? upgrade = null)
     {
         var sink = new BufferSink(output);
         if (OutgoingHeaders.Visit(context, forwarded, ref sink) is { } invalid)
@@ -46,6 +47,13 @@ internal static class RequestHeadWriter
         if (chunkedBody)
         {
             sink.Write("Transfer-Encoding: chunked\r\n"u8);
+        }
+
+        if (upgrade is not null)
+        {
+            sink.Write("Connection: Upgrade\r\nUpgrade: "u8);
+            sink.Write(upgrade);
+            sink.Write("\r\n"u8);
         }
 
         sink.Write("\r\n"u8);

@@ -155,6 +155,23 @@ public sealed class PublishedBinaryTests
     }
 
     [SkippableFact]
+    public async Task Binary_TunnelsAWebSocket()
+    {
+        ProxyProcess.RequireBinary();
+        await using var backend = await WebSockets.WebSocketTunnelTests.EchoAsync("b1");
+        await using var proxy = await ProxyProcess.StartAsync([backend.Address]);
+        using var socket = new System.Net.WebSockets.ClientWebSocket();
+
+        await socket.ConnectAsync(new UriBuilder(proxy.ProxyAddress) { Scheme = "ws" }.Uri, CancellationToken.None);
+        await socket.SendAsync("hello"u8.ToArray(), System.Net.WebSockets.WebSocketMessageType.Text, true, CancellationToken.None);
+        var buffer = new byte[64];
+        var received = await socket.ReceiveAsync(buffer.AsMemory(), CancellationToken.None);
+
+        System.Text.Encoding.UTF8.GetString(buffer, 0, received.Count).ShouldBe("b1:hello");
+        await socket.CloseAsync(System.Net.WebSockets.WebSocketCloseStatus.NormalClosure, "done", CancellationToken.None);
+    }
+
+    [SkippableFact]
     public async Task Binary_PortInUse_ExitsWithOneLine()
     {
         ProxyProcess.RequireBinary();

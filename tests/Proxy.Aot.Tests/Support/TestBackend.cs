@@ -29,6 +29,8 @@ internal sealed class TestBackend : IAsyncDisposable
             k.Limits.MaxRequestBodySize = null;
         });
         _app = builder.Build();
+        // WebSocket handshakes for the handlers that accept them (context.WebSockets).
+        _app.UseWebSockets();
         Handler = handler ?? Identify;
         _app.Run(async context =>
         {
