@@ -158,6 +158,25 @@ public sealed class WebSocketTunnelTests
         await Eventually.HoldsAsync(() => proxy.Host.Pool.All[0].InFlight == 0);
     }
 
+    [Fact]
+    public async Task Stopping_WaitsForAnOpenTunnelUpToTheShutdownTimeout_ThenClosesIt()
+    {
+        await using var backend = await EchoAsync("b1");
+        await using var proxy = await ProxyUnderTest.StartAsync([backend.Address], s => s with { ShutdownTimeout = TimeSpan.FromMilliseconds(500) });
+        using var socket = new ClientWebSocket();
+        await socket.ConnectAsync(WebSocketAddress(proxy), CancellationToken.None);
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+
+        var stop = proxy.Host.StopAsync();
+        // Still open while the drain waits: an echo comes back.
+        await socket.SendAsync("still"u8.ToArray(), WebSocketMessageType.Text, true, CancellationToken.None);
+        Encoding.UTF8.GetString((await ReceiveAsync(socket)).Bytes).ShouldBe("b1:still");
+        await stop.WaitAsync(TimeSpan.FromSeconds(10));
+
+        clock.Elapsed.ShouldBeGreaterThanOrEqualTo(TimeSpan.FromMilliseconds(450));
+        await Should.ThrowAsync<WebSocketException>(() => ReceiveAsync(socket).WaitAsync(TimeSpan.FromSeconds(10)));
+    }
+
     /// <summary>An upgrade request on a raw socket: the status line and what followed it.</summary>
     private static async Task<(string Status, string Text)> RawUpgradeAsync(ProxyUnderTest proxy, string protocol)
     {
