@@ -49,8 +49,15 @@ public sealed class FakeBackend : IAsyncDisposable
     /// <summary>The WireMock server of the current incarnation (null in lean mode or while down).</summary>
     public WireMockServer? WireMock => (_server as WireMockBackendServer)?.Server;
 
-    /// <summary>Requests received over every incarnation, as the backend itself recorded them.</summary>
-    public long Received => _receivedBefore + (_server?.Received ?? 0);
+    /// <summary>Requests received over every incarnation, as the backend itself recorded them (WebSocket sessions included).</summary>
+    public long Received => _receivedBefore + (_server?.Received ?? 0) + Interlocked.Read(ref _webSocketSessions);
+
+    private long _webSocketSessions;
+
+    /// <summary>WebSocket sessions accepted on /ws (each one request: its handshake).</summary>
+    public long WebSocketSessions => Interlocked.Read(ref _webSocketSessions);
+
+    internal void OnWebSocketSession() => Interlocked.Increment(ref _webSocketSessions);
 
     /// <summary>Starts the backend (no-op when it is up).</summary>
     public async Task UpAsync()

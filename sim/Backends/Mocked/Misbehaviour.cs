@@ -38,6 +38,14 @@ internal sealed class Misbehaviour(FakeBackend backend)
             return;
         }
 
+        if (context.WebSockets.IsWebSocketRequest && context.Request.Path.Equals(WebSocketEcho.Path, StringComparison.Ordinal))
+        {
+            // Not WireMock's (it has no WebSocket): counted as one request of this backend.
+            backend.OnWebSocketSession();
+            await WebSocketEcho.RunAsync(context, backend.Id);
+            return;
+        }
+
         var aborted = context.RequestAborted;
         if (profile.Latency is { } latency && latency.Sample(Random.Shared) is { Ticks: > 0 } delay)
         {

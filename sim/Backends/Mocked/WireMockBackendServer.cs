@@ -34,7 +34,7 @@ internal sealed class WireMockBackendServer : IBackendServer
             DisableRequestBodyDecompressing = true,
             // The log keeps requests (the backend-side truth), not the responses we generated.
             DoNotSaveDynamicResponseInLogEntry = true,
-            PreWireMockMiddlewareInit = app => ((IApplicationBuilder)app).Use(new Misbehaviour(backend).InvokeAsync),
+            PreWireMockMiddlewareInit = app => ((IApplicationBuilder)app).UseWebSockets().Use(new Misbehaviour(backend).InvokeAsync),
         };
         var server = WireMockServer.Start(settings);
         server

@@ -257,6 +257,19 @@ public static class Catalogue
         },
         new()
         {
+            Name = "websocket",
+            Purpose = "120 WebSocket sessions, 8 at a time, each echoing a text and a 200 KiB binary message: sessions spread one per ticket, nothing lost.",
+            Simulation = LoadSimulation.Users(8, TimeSpan.FromSeconds(10)),
+            WebSocketSessions = 120,
+            Thresholds =
+            [
+                Threshold.Parse("spread<=1", "a WebSocket session is one request in the rotation: one ticket each, so 120 sessions give each of 3 backends 40"),
+                Threshold.Parse("mismatch==0", "the sessions each backend tagged (client view) are the sessions each backend accepted"),
+                Threshold.Parse("errorcount==0", "every echo comes back byte for byte: the tunnel loses nothing"),
+            ],
+        },
+        new()
+        {
             Name = "probe",
             Purpose = "Plain load and no thresholds: for --target runs and for checking the engine against wrk.",
             Simulation = LoadSimulation.Users(20, TimeSpan.FromSeconds(10)),
@@ -273,6 +286,8 @@ public static class Catalogue
         ("hung-backend", TimeSpan.FromSeconds(8)),
         ("weighted", TimeSpan.FromSeconds(5)),
         ("drain", TimeSpan.FromSeconds(10)),
+        // Its length is its 120 sessions (under a second), whatever the duration says.
+        ("websocket", TimeSpan.FromSeconds(5)),
     ];
 
     public static Scenario? Find(string name) => All.FirstOrDefault(s => s.Name.Equals(name, StringComparison.OrdinalIgnoreCase));

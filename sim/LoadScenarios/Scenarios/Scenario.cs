@@ -37,4 +37,10 @@ public sealed record Scenario
     public Func<ScenarioResult, Dictionary<string, double>> ExtraMetrics { get; init; } = _ => [];
 
     public IReadOnlyList<Threshold> Thresholds { get; init; } = [];
+
+    /// <summary>When above 0: this many WebSocket sessions (see <see cref="WebSocketRunner"/>) instead of the load simulation.</summary>
+    public int WebSocketSessions { get; init; }
+
+    /// <summary>WebSocket sessions open at a time.</summary>
+    public int WebSocketConcurrency { get; init; } = 8;
 }

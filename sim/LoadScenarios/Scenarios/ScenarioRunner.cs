@@ -50,6 +50,9 @@ public static class ScenarioRunner
         };
     }
 
+    /// <summary>The binary message of each WebSocket session: 200 KiB, several frames' worth.</summary>
+    private const int WebSocketBinaryBytes = 200 * 1024;
+
     public static async Task<ScenarioResult> RunAsync(Scenario scenario, RunSettings settings, IProgress<Progress>? progress, CancellationToken cancellationToken)
     {
         scenario = WithSettings(scenario, settings);
@@ -84,13 +87,17 @@ public static class ScenarioRunner
 
     private static async Task<ScenarioResult> RunInLabAsync(Scenario scenario, LabEnvironment lab, DateTimeOffset started, IProgress<Progress>? progress, CancellationToken cancellationToken)
     {
-        var outcome = await LoadRunner.RunAsync(Options(scenario, lab.Proxy.ProxyAddress, scenario.Actions(lab)), progress, cancellationToken);
+        var outcome = scenario.WebSocketSessions > 0
+            ? await WebSocketRunner.RunAsync(lab.Proxy.ProxyAddress, scenario.WebSocketSessions, scenario.WebSocketConcurrency, WebSocketBinaryBytes, cancellationToken)
+            : await LoadRunner.RunAsync(Options(scenario, lab.Proxy.ProxyAddress, scenario.Actions(lab)), progress, cancellationToken);
         var even = scenario.EvenAmong ?? [.. lab.Fleet.Backends.Select(b => b.Id)];
         return new ScenarioResult
         {
             Scenario = scenario.Name,
             Purpose = scenario.Purpose,
-            Load = scenario.Simulation.Describe() + (scenario.NewConnectionPerRequest ? ", a new connection per request" : ", keep-alive"),
+            Load = scenario.WebSocketSessions > 0
+                ? $"{scenario.WebSocketSessions} WebSocket sessions, {scenario.WebSocketConcurrency} at a time, each a text and a {WebSocketBinaryBytes / 1024} KiB binary message echoed"
+                : scenario.Simulation.Describe() + (scenario.NewConnectionPerRequest ? ", a new connection per request" : ", keep-alive"),
             Target = lab.Proxy.ProxyAddress.ToString(),
             Started = started,
             Outcome = outcome,
