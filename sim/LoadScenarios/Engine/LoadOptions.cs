@@ -26,4 +26,10 @@ public sealed record LoadOptions
     public int MaxInFlight { get; init; } = 4096;
 
     public IReadOnlyList<TimedAction> Actions { get; init; } = [];
+
+    /// <summary>The HTTP version every request asks for, exactly (2.0 needs an https:// target: ALPN).</summary>
+    public Version HttpVersion { get; init; } = System.Net.HttpVersion.Version11;
+
+    /// <summary>For an https:// target with its own certificate: the one certificate (by thumbprint) to trust.</summary>
+    public string? TrustedThumbprint { get; init; }
 }

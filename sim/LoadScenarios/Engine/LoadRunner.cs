@@ -27,6 +27,13 @@ public static class LoadRunner
             ConnectTimeout = TimeSpan.FromSeconds(5),
             PooledConnectionIdleTimeout = TimeSpan.FromSeconds(30),
         };
+        if (options.TrustedThumbprint is { } thumbprint)
+        {
+            // The lab's own self-signed certificate, pinned: nothing else is trusted.
+            handler.SslOptions.RemoteCertificateValidationCallback = (_, certificate, _, _) =>
+                certificate is not null && string.Equals(certificate.GetCertHashString(), thumbprint, StringComparison.OrdinalIgnoreCase);
+        }
+
         using var client = new HttpMessageInvoker(handler);
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var sender = new Sender(client, options, recorder, stop.Token);
@@ -315,7 +322,11 @@ public static class LoadRunner
         {
             var measured = recorder.Measuring;
             var spec = options.Requests(n);
-            using var request = new HttpRequestMessage(new HttpMethod(spec.Method), new Uri(options.Target, spec.Path));
+            using var request = new HttpRequestMessage(new HttpMethod(spec.Method), new Uri(options.Target, spec.Path))
+            {
+                Version = options.HttpVersion,
+                VersionPolicy = HttpVersionPolicy.RequestVersionExact,
+            };
             if (spec.BodyBytes > 0)
             {
                 request.Content = new ByteArrayContent(Body(spec.BodyBytes));

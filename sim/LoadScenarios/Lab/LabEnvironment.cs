@@ -9,11 +9,15 @@ namespace RoundRobinLab.Scenarios.Lab;
 /// </summary>
 public sealed class LabEnvironment : IAsyncDisposable
 {
-    private LabEnvironment(BackendFleet fleet, ProxyProcess proxy)
+    private LabEnvironment(BackendFleet fleet, ProxyProcess proxy, string? certificateThumbprint)
     {
         Fleet = fleet;
         Proxy = proxy;
+        CertificateThumbprint = certificateThumbprint;
     }
+
+    /// <summary>The thumbprint of the proxy's self-signed certificate when it serves TLS, for the client to pin.</summary>
+    public string? CertificateThumbprint { get; }
 
     public BackendFleet Fleet { get; }
 
@@ -30,21 +34,43 @@ public sealed class LabEnvironment : IAsyncDisposable
         });
         try
         {
+            string[] tls = [];
+            string? thumbprint = null;
+            if (setup.Tls)
+            {
+                (var cert, var key, thumbprint) = SelfSignedCertificate(Path.GetDirectoryName(Path.GetFullPath(logFile))!);
+                tls = ["--tls-cert", cert, "--tls-key", key];
+            }
+
             var proxy = await ProxyProcess.StartAsync(proxyBinary,
             [
                 "--backends", string.Join(",", fleet.Urls.Take(setup.ProxyBackends ?? setup.Backends)
                     .Select((u, i) => setup.Weights is { } weights ? $"{u.ToString().TrimEnd('/')} weight={weights[i]}" : u.ToString().TrimEnd('/'))),
-                "--urls", $"http://127.0.0.1:{ports.ProxyPort}",
+                "--urls", $"{(setup.Tls ? "https" : "http")}://127.0.0.1:{ports.ProxyPort}",
                 "--admin-urls", $"http://127.0.0.1:{ports.AdminPort}",
+                .. tls,
                 .. setup.ProxyArgs,
             ], logFile);
-            return new LabEnvironment(fleet, proxy);
+            return new LabEnvironment(fleet, proxy, thumbprint);
         }
         catch
         {
             await fleet.DisposeAsync();
             throw;
         }
+    }
+
+    /// <summary>A certificate for localhost made for this run (PEM beside the run's report), as openssl req -x509 would.</summary>
+    private static (string Certificate, string Key, string Thumbprint) SelfSignedCertificate(string directory)
+    {
+        using var key = System.Security.Cryptography.ECDsa.Create(System.Security.Cryptography.ECCurve.NamedCurves.nistP256);
+        using var certificate = new System.Security.Cryptography.X509Certificates.CertificateRequest("CN=localhost", key, System.Security.Cryptography.HashAlgorithmName.SHA256)
+            .CreateSelfSigned(DateTimeOffset.UtcNow.AddMinutes(-5), DateTimeOffset.UtcNow.AddDays(1));
+        var certificatePath = Path.Combine(directory, "proxy-cert.pem");
+        var keyPath = Path.Combine(directory, "proxy-key.pem");
+        File.WriteAllText(certificatePath, certificate.ExportCertificatePem());
+        File.WriteAllText(keyPath, key.ExportPkcs8PrivateKeyPem());
+        return (certificatePath, keyPath, certificate.Thumbprint);
     }
 
     /// <summary>Requests the proxy sent to each backend (its /stats), by backend id.</summary>

@@ -21,6 +21,9 @@ public sealed record LabSetup
     /// <summary>One weight per backend (b1, b2, ...), or null for plain round robin.</summary>
     public IReadOnlyList<int>? Weights { get; init; }
 
+    /// <summary>Serve the proxied port over TLS (https://, HTTP/2 and HTTP/1.1) with a certificate made for the run.</summary>
+    public bool Tls { get; init; }
+
     /// <summary>Extra proxy flags (e.g. a short --eject-seconds for a failure scenario).</summary>
     public IReadOnlyList<string> ProxyArgs { get; init; } = [];
 }

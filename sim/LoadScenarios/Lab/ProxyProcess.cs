@@ -97,7 +97,7 @@ public sealed partial class ProxyProcess : IAsyncDisposable
         }
     }
 
-    [GeneratedRegex(@"rrproxy listening on (?<urls>http://[^\s,]+?)[,]? .*?\(admin (?<admin>http://[^\s,)]+)")]
+    [GeneratedRegex(@"rrproxy listening on (?<urls>https?://[^\s,]+?)[,]? .*?\(admin (?<admin>http://[^\s,)]+)")]
     private static partial Regex StartupLine();
 
     [LibraryImport("libc", SetLastError = true)]

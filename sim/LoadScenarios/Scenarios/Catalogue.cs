@@ -270,6 +270,23 @@ public static class Catalogue
         },
         new()
         {
+            Name = "tls",
+            Purpose = "Steady load over HTTPS with HTTP/2 (many requests per connection): the proxy terminates TLS and the split stays exact per request.",
+            Setup = new LabSetup { Tls = true },
+            HttpVersion = System.Net.HttpVersion.Version20,
+            Simulation = LoadSimulation.Rate(300, TimeSpan.FromSeconds(10)),
+            Thresholds = [.. s_even, Threshold.Parse("p99<250ms", "loopback, 300 req/s: far below saturation, TLS included")],
+        },
+        new()
+        {
+            Name = "tls-http1",
+            Purpose = "The same load over HTTPS with HTTP/1.1: the baseline for the latencies of tls.",
+            Setup = new LabSetup { Tls = true },
+            Simulation = LoadSimulation.Rate(300, TimeSpan.FromSeconds(10)),
+            Thresholds = [.. s_even, Threshold.Parse("p99<250ms", "loopback, 300 req/s: far below saturation, TLS included")],
+        },
+        new()
+        {
             Name = "probe",
             Purpose = "Plain load and no thresholds: for --target runs and for checking the engine against wrk.",
             Simulation = LoadSimulation.Users(20, TimeSpan.FromSeconds(10)),

@@ -38,6 +38,9 @@ public sealed record Scenario
 
     public IReadOnlyList<Threshold> Thresholds { get; init; } = [];
 
+    /// <summary>The HTTP version the load asks for (2.0 with a TLS setup).</summary>
+    public Version HttpVersion { get; init; } = System.Net.HttpVersion.Version11;
+
     /// <summary>When above 0: this many WebSocket sessions (see <see cref="WebSocketRunner"/>) instead of the load simulation.</summary>
     public int WebSocketSessions { get; init; }
 

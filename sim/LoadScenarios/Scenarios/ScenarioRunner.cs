@@ -89,7 +89,7 @@ public static class ScenarioRunner
     {
         var outcome = scenario.WebSocketSessions > 0
             ? await WebSocketRunner.RunAsync(lab.Proxy.ProxyAddress, scenario.WebSocketSessions, scenario.WebSocketConcurrency, WebSocketBinaryBytes, cancellationToken)
-            : await LoadRunner.RunAsync(Options(scenario, lab.Proxy.ProxyAddress, scenario.Actions(lab)), progress, cancellationToken);
+            : await LoadRunner.RunAsync(Options(scenario, lab.Proxy.ProxyAddress, scenario.Actions(lab), lab.CertificateThumbprint), progress, cancellationToken);
         var even = scenario.EvenAmong ?? [.. lab.Fleet.Backends.Select(b => b.Id)];
         return new ScenarioResult
         {
@@ -97,7 +97,8 @@ public static class ScenarioRunner
             Purpose = scenario.Purpose,
             Load = scenario.WebSocketSessions > 0
                 ? $"{scenario.WebSocketSessions} WebSocket sessions, {scenario.WebSocketConcurrency} at a time, each a text and a {WebSocketBinaryBytes / 1024} KiB binary message echoed"
-                : scenario.Simulation.Describe() + (scenario.NewConnectionPerRequest ? ", a new connection per request" : ", keep-alive"),
+                : scenario.Simulation.Describe() + (scenario.NewConnectionPerRequest ? ", a new connection per request" : ", keep-alive")
+                    + (scenario.Setup.Tls ? $", HTTPS with HTTP/{scenario.HttpVersion.ToString(scenario.HttpVersion.Minor == 0 ? 1 : 2)}" : ""),
             Target = lab.Proxy.ProxyAddress.ToString(),
             Started = started,
             Outcome = outcome,
@@ -127,9 +128,11 @@ public static class ScenarioRunner
         return result;
     }
 
-    private static LoadOptions Options(Scenario scenario, Uri target, IReadOnlyList<TimedAction> actions) => new()
+    private static LoadOptions Options(Scenario scenario, Uri target, IReadOnlyList<TimedAction> actions, string? trustedThumbprint = null) => new()
     {
         Target = target,
+        HttpVersion = scenario.HttpVersion,
+        TrustedThumbprint = trustedThumbprint,
         Simulation = scenario.Simulation,
         WarmUp = scenario.WarmUp,
         Requests = scenario.Requests,
