@@ -13,7 +13,7 @@ internal static class CommandLine
     [
         new("--backends", "Proxy:Backends", "URL[ weight=N][,...]", "(required)", "Backends to spread requests over, e.g. http://127.0.0.1:5001,http://127.0.0.1:5002; a weight (1-100, default 1) gives a backend that many turns per cycle: \"http://10.0.0.1:8000 weight=3,http://10.0.0.2:8000\""),
         new("--urls", "Proxy:Urls", "URL[,URL...]", "http://0.0.0.0:8080", "Where to accept proxied traffic, http:// or https:// (with --tls-cert and --tls-key; HTTP/2 and HTTP/1.1 by ALPN); port 0 picks a free port"),
-        new("--tls-cert", "Proxy:TlsCert", "FILE", "(none)", "PEM certificate (chain) for the https:// listeners; SIGHUP reads it again"),
+        new("--tls-cert", "Proxy:TlsCert", "FILE", "(none)", "PEM certificate (chain) for the https:// listeners; read again on SIGHUP and when it or the key changes"),
         new("--tls-key", "Proxy:TlsKey", "FILE", "(none)", "PEM private key of --tls-cert"),
         new("--admin-urls", "Proxy:AdminUrls", "URL[,URL...]", "http://127.0.0.1:9901", "Admin listener: /healthz, /stats, /metrics, /backends"),
         new("--admin-token", "Proxy:AdminToken", "TOKEN", "(none)", "Bearer token that PUT /backends and POST /backends/drain|undrain need; without one they are refused unless the admin listener is on loopback"),

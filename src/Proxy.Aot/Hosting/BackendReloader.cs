@@ -20,8 +20,7 @@ internal sealed partial class BackendReloader : IDisposable
     private readonly ILogger _logger;
     private readonly Lock _lock = new();
     private PosixSignalRegistration? _hangUp;
-    private FileSystemWatcher? _watcher;
-    private ITimer? _settle;
+    private FileWatch? _watch;
 
     public BackendReloader(Func<ProxySettings> load, BackendPool pool, ILogger<BackendReloader> logger)
     {
@@ -39,16 +38,9 @@ internal sealed partial class BackendReloader : IDisposable
             Reload("SIGHUP");
         });
 
-        if (file is not null && Path.GetDirectoryName(Path.GetFullPath(file)) is { } directory && Directory.Exists(directory))
+        if (file is not null)
         {
-            _watcher = new FileSystemWatcher(directory, Path.GetFileName(file))
-            {
-                NotifyFilter = NotifyFilters.LastWrite | NotifyFilters.FileName | NotifyFilters.Size,
-            };
-            _watcher.Changed += (_, _) => Settle();
-            _watcher.Created += (_, _) => Settle();
-            _watcher.Renamed += (_, _) => Settle();
-            _watcher.EnableRaisingEvents = true;
+            _watch = new FileWatch([file], () => Reload("a change of appsettings.json"));
         }
     }
 
@@ -83,21 +75,7 @@ internal sealed partial class BackendReloader : IDisposable
     public void Dispose()
     {
         _hangUp?.Dispose();
-        _watcher?.Dispose();
-        lock (_lock)
-        {
-            _settle?.Dispose();
-        }
-    }
-
-    /// <summary>An editor saves in several writes: read the file once they have settled (200 ms).</summary>
-    private void Settle()
-    {
-        lock (_lock)
-        {
-            _settle ??= TimeProvider.System.CreateTimer(static state => ((BackendReloader)state!).Reload("a change of appsettings.json"), this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
-            _settle.Change(TimeSpan.FromMilliseconds(200), Timeout.InfiniteTimeSpan);
-        }
+        _watch?.Dispose();
     }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Backends reloaded on {Why}: {Backends} ({Healthy}/{Total} in rotation)")]

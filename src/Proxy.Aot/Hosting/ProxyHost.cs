@@ -44,6 +44,7 @@ internal sealed partial class ProxyHost : IAsyncDisposable
     // The https:// listeners' certificate, swapped whole on SIGHUP; read per TLS handshake.
     private volatile X509Certificate2? _certificate;
     private PosixSignalRegistration? _certificateReload;
+    private FileWatch? _certificateWatch;
     private readonly ProxySettings _settings;
     private readonly ILogger _logger;
 
@@ -142,6 +143,8 @@ internal sealed partial class ProxyHost : IAsyncDisposable
                 context.Cancel = true;
                 ReloadCertificate();
             });
+            // A renewal (certbot, cert-manager) writes new files: read them once they settle.
+            _certificateWatch = new FileWatch([_settings.Tls.CertificatePath, _settings.Tls.KeyPath], () => ReloadCertificate());
         }
         var urls = string.Join(", ", ProxyUrls);
         var adminUrls = string.Join(", ", AdminUrls);
@@ -185,6 +188,7 @@ internal sealed partial class ProxyHost : IAsyncDisposable
 
         _reloader?.Dispose();
         _certificateReload?.Dispose();
+        _certificateWatch?.Dispose();
         _proxy.Dispose();
         _admin.Dispose();
         _connector.Dispose();

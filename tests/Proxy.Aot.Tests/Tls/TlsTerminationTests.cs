@@ -118,6 +118,23 @@ public sealed class TlsTerminationTests : IDisposable
         (await SubjectAsync(proxy)).ShouldBe("CN=renewed.localhost");
     }
 
+    [Fact]
+    public async Task RenewedFiles_AreServedWithoutASignal()
+    {
+        await using var backend = await TestBackend.StartAsync("b1");
+        var files = WritePem();
+        await using var proxy = await ProxyUnderTest.StartAsync([backend.Address], s => s with { Urls = [new ListenAddress("127.0.0.1", 0, Https: true)], Tls = files });
+        (await SubjectAsync(proxy)).ShouldBe("CN=localhost");
+
+        // What a renewal does: new files over the old ones.
+        var renewed = WritePem("renewed", "CN=renewed.localhost");
+        File.Copy(renewed.CertificatePath, files.CertificatePath, overwrite: true);
+        File.Copy(renewed.KeyPath, files.KeyPath, overwrite: true);
+
+        await Eventually.HoldsAsync(() => proxy.Logs.Entries.Any(e => e.Message.StartsWith("TLS certificate reloaded", StringComparison.Ordinal)));
+        (await SubjectAsync(proxy)).ShouldBe("CN=renewed.localhost");
+    }
+
     private static async Task<string> SubjectAsync(ProxyUnderTest proxy)
     {
         string? subject = null;
