@@ -43,7 +43,8 @@ Subcommands:
   compare         The same load, in one run and alternating rounds, against rrproxy,
                   nginx and HAProxy as round-robin proxies over the same two fast
                   backends (nginx static answers): small responses at 50 and 256
-                  connections and 1 MiB responses, each with wrk -t1 and -t2 (the two
+                  connections, 1 MiB responses and HTTPS (rrproxy and nginx terminating TLS
+                  with one certificate), each with wrk -t1 and -t2 (the two
                   ways of sharing the cores with the load generator). Reports
                   requests/s, p50/p99, CPU microseconds per request and RSS per proxy
                   and the ratios to nginx (table + chart). ROUNDS (3) and
@@ -312,10 +313,23 @@ fill_template() {
 wait_for_http() {
   local i
   for i in $(seq 1 100); do
-    curl -fs -o /dev/null "$1" 2>/dev/null && return 0
+    # shellcheck disable=SC2086 # $2: extra curl flags (-k for the run's self-signed certificate)
+    curl -fs ${2:-} -o /dev/null "$1" 2>/dev/null && return 0
     sleep 0.1
   done
   die "nothing answers at $1"
+}
+
+# The port a proxy serves a compare load on (the HTTPS load has its own listeners).
+compare_port() {
+  local base=$((PROXY_PORT + 101))
+  case "$1/$2" in
+    https-*/rrproxy) echo $((base + 3)) ;;
+    https-*/nginx) echo $((base + 4)) ;;
+    */rrproxy) echo "$base" ;;
+    */nginx) echo $((base + 1)) ;;
+    */haproxy) echo $((base + 2)) ;;
+  esac
 }
 
 cmd_compare() {
@@ -331,6 +345,8 @@ cmd_compare() {
   local rounds="${ROUNDS:-3}" seconds="${SECONDS_PER_ROUND:-10}"
   local b1=$((BACKEND_BASE_PORT + 400)) b2=$((BACKEND_BASE_PORT + 401))
   local p_rr=$((PROXY_PORT + 101)) p_nginx=$((PROXY_PORT + 102)) p_haproxy=$((PROXY_PORT + 103))
+  local p_rr_tls p_nginx_tls
+  p_rr_tls=$(compare_port https-c50 rrproxy) p_nginx_tls=$(compare_port https-c50 nginx)
   local dir
   dir="$RESULTS_DIR/$(date +%Y%m%d-%H%M%S)-compare"
   mkdir -p "$dir"
@@ -345,18 +361,27 @@ cmd_compare() {
   wait_for_http "http://127.0.0.1:$b2/"
 
   log "Proxies: rrproxy :$p_rr, nginx :$p_nginx, HAProxy :$p_haproxy"
-  "$PROXY_BIN" --backends "http://127.0.0.1:$b1,http://127.0.0.1:$b2" --urls "http://127.0.0.1:$p_rr" --admin-urls "http://127.0.0.1:$((ADMIN_PORT + 101))" >"$dir/rrproxy.log" 2>&1 &
+  # One certificate for both TLS terminators (the HTTPS row): self-signed, made for the run.
+  openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 1 -subj /CN=localhost \
+    -keyout "$dir/tls.key" -out "$dir/tls.crt" >/dev/null 2>&1 || die "openssl could not make the test certificate"
+  "$PROXY_BIN" --backends "http://127.0.0.1:$b1,http://127.0.0.1:$b2" --urls "http://127.0.0.1:$p_rr,https://127.0.0.1:$p_rr_tls" \
+    --tls-cert "$dir/tls.crt" --tls-key "$dir/tls.key" --admin-urls "http://127.0.0.1:$((ADMIN_PORT + 101))" >"$dir/rrproxy.log" 2>&1 &
   CHILD_PIDS+=("$!")
   local pid_rr=$!
   fill_template lab/compare/proxy.nginx.conf "$dir" "$b1" "$b2" "$p_nginx" >"$dir/nginx-proxy.conf"
   nginx -c "$dir/nginx-proxy.conf" -g 'daemon off;' &
   CHILD_PIDS+=("$!")
   local pid_nginx=$!
+  fill_template lab/compare/proxy-tls.nginx.conf "$dir" "$b1" "$b2" "$p_nginx_tls" >"$dir/nginx-proxy-tls.conf"
+  nginx -c "$dir/nginx-proxy-tls.conf" -g 'daemon off;' &
+  CHILD_PIDS+=("$!")
+  local pid_nginx_tls=$!
   fill_template lab/compare/proxy.haproxy.cfg "$dir" "$b1" "$b2" "$p_haproxy" >"$dir/haproxy.cfg"
   haproxy -f "$dir/haproxy.cfg" -db >"$dir/haproxy.log" 2>&1 &
   CHILD_PIDS+=("$!")
   local pid_haproxy=$!
   for port in "$p_rr" "$p_nginx" "$p_haproxy"; do wait_for_http "http://127.0.0.1:$port/"; done
+  for port in "$p_rr_tls" "$p_nginx_tls"; do wait_for_http "https://127.0.0.1:$port/" -k; done
   local name
   for name in rrproxy nginx haproxy; do
     echo "$name: idle RSS $(rss_mib "$(eval echo \$pid_${name/rrproxy/rr})" VmRSS) MiB" >>"$dir/idle-rss.txt"
@@ -365,25 +390,31 @@ cmd_compare() {
   local tsv="$dir/rounds.tsv"
   printf 'load\tround\tproxy\trps\tp50_ms\tp99_ms\tcpu_s\trss_mib\trequests\n' >"$tsv"
   local load conns path threads round proxy port pid out rps p50 p99 cpu0 cpu1 requests
-  for load in "small-c50 50 /" "small-c256 256 /" "1mib-c50 50 /1m"; do
+  local scheme proxies
+  for load in "small-c50 50 /" "small-c256 256 /" "1mib-c50 50 /1m" "https-c50 50 /"; do
     read -r load conns path <<<"$load"
-    for proxy in rrproxy nginx haproxy; do
-      case $proxy in rrproxy) port=$p_rr ;; nginx) port=$p_nginx ;; haproxy) port=$p_haproxy ;; esac
-      wrk -t2 -c"$conns" -d2s "http://127.0.0.1:$port$path" >/dev/null
+    # The HTTPS row: rrproxy and nginx terminating TLS with the same certificate (HTTP/1.1 over
+    # TLS, as wrk speaks it); HAProxy is left out of it.
+    scheme=http proxies="rrproxy nginx haproxy"
+    [[ $load == https-* ]] && scheme=https proxies="rrproxy nginx"
+    for proxy in $proxies; do
+      port=$(compare_port "$load" "$proxy")
+      wrk -t2 -c"$conns" -d2s "$scheme://127.0.0.1:$port$path" >/dev/null
     done
     # Requests/s depends on how the two cores are split between wrk and the proxy; CPU per
     # request does not. Both splits, each with its own alternating rounds.
     for threads in 1 2; do
       log "Load $load/t$threads: wrk -t$threads -c$conns -d${seconds}s, $rounds rounds alternating the proxies"
       for round in $(seq 1 "$rounds"); do
-        for proxy in rrproxy nginx haproxy; do
+        for proxy in $proxies; do
+          port=$(compare_port "$load" "$proxy")
           case $proxy in
-            rrproxy) port=$p_rr pid=$pid_rr ;;
-            nginx) port=$p_nginx pid=$pid_nginx ;;
-            haproxy) port=$p_haproxy pid=$pid_haproxy ;;
+            rrproxy) pid=$pid_rr ;;
+            nginx) pid=$pid_nginx; [[ $load == https-* ]] && pid=$pid_nginx_tls ;;
+            haproxy) pid=$pid_haproxy ;;
           esac
           cpu0=$(cpu_seconds "$pid")
-          out=$(wrk -t"$threads" -c"$conns" -d"${seconds}s" --latency "http://127.0.0.1:$port$path")
+          out=$(wrk -t"$threads" -c"$conns" -d"${seconds}s" --latency "$scheme://127.0.0.1:$port$path")
           cpu1=$(cpu_seconds "$pid")
           rps=$(awk '/^Requests\/sec/ { print $2 }' <<<"$out")
           requests=$(awk '/ requests in / { print $1 }' <<<"$out")
@@ -424,6 +455,8 @@ compare_summary() {
         nr = median(rps, base, n[base]); np99 = median(p99, base, n[base]); nus = median(us, base, n[base])
         for (p = 1; p <= 3; p++) {
           key = load SUBSEP proxies[p]
+          # A proxy left out of a load (HAProxy of the HTTPS one): a row of dashes keeps the groups of three.
+          if (!(key in n)) { printf "| %s | %s | – | – | – | – | – | – | – | – |\n", load, proxies[p]; continue }
           r = median(rps, key, n[key]); q = median(p99, key, n[key]); u = median(us, key, n[key])
           printf "| %s | %s | %.0f | %.2f× | %.3f | %.3f | %.2f× | %.1f | %.2f× | %.1f |\n", load, proxies[p], r, r / nr, median(p50, key, n[key]), q, q / np99, u, u / nus, median(rss, key, n[key])
         }
@@ -458,7 +491,7 @@ compare_chart() {
         g = int((i - 1) / 3); k = (i - 1) % 3
         bh = ratio[i] / max * plot; x = left + g * gw + 10 + k * (gw - 20) / 3; y = h - bottom - bh
         printf "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" fill=\"%s\"/>\n", x, y, (gw - 20) / 3 - 4, bh, colors[proxy[i]]
-        printf "<text x=\"%.1f\" y=\"%.1f\" font-size=\"11\" text-anchor=\"middle\">%.2f×</text>\n", x + ((gw - 20) / 3 - 4) / 2, y - 4, ratio[i]
+        if (ratio[i] > 0) printf "<text x=\"%.1f\" y=\"%.1f\" font-size=\"11\" text-anchor=\"middle\">%.2f×</text>\n", x + ((gw - 20) / 3 - 4) / 2, y - 4, ratio[i]
         if (k == 1) printf "<text x=\"%.1f\" y=\"%d\" font-size=\"12\" text-anchor=\"middle\">%s</text>\n", x + ((gw - 20) / 3 - 4) / 2, h - bottom + 18, load[i]
       }
       printf "<line x1=\"%d\" x2=\"%d\" y1=\"%d\" y2=\"%d\" stroke=\"#111\"/>\n", left, w - 20, h - bottom, h - bottom
