@@ -53,7 +53,7 @@ internal sealed partial class Forwarder(BackendPool pool, UpstreamConnector conn
         }
 
         // An HTTP/1.1 request to switch protocols: WebSocket is tunnelled once the backend agrees
-        // (see TunnelAsync); any other protocol is refused, since nothing here would speak it.
+        // (see WebSocketTunnel); any other protocol is refused, since nothing here would speak it.
         var upgrade = context.Features.Get<IHttpUpgradeFeature>() is { IsUpgradableRequest: true } upgradable ? upgradable : null;
         if (upgrade is not null && !request.Headers.Upgrade.ToString().Equals("websocket", StringComparison.OrdinalIgnoreCase))
         {
@@ -112,7 +112,9 @@ internal sealed partial class Forwarder(BackendPool pool, UpstreamConnector conn
                         if (upgrade is not null && connection.Head.StatusCode == StatusCodes.Status101SwitchingProtocols)
                         {
                             timer.Stop();
-                            await WebSocketTunnel.RunAsync(context, upgrade, connection, TimeSpan.FromMilliseconds(options.Timeouts.IdleMs), () => pool.ReportSuccess(backend, outOfRotation));
+                            // The 101 is an answer: the backend is alive (and back, if reached in panic).
+                            pool.ReportSuccess(backend, outOfRotation);
+                            await WebSocketTunnel.RunAsync(context, upgrade, connection, TimeSpan.FromMilliseconds(options.Timeouts.IdleMs));
                             return;
                         }
 

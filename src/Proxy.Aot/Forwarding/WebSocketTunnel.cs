@@ -16,7 +16,7 @@ internal static class WebSocketTunnel
 {
     private const int BufferSize = 16 * 1024;
 
-    public static async Task RunAsync(HttpContext context, IHttpUpgradeFeature upgrade, UpstreamConnection connection, TimeSpan idleTimeout, Action answered)
+    public static async Task RunAsync(HttpContext context, IHttpUpgradeFeature upgrade, UpstreamConnection connection, TimeSpan idleTimeout)
     {
         try
         {
@@ -33,7 +33,6 @@ internal static class WebSocketTunnel
                 }
             }
 
-            answered();
             var client = await upgrade.UpgradeAsync();
             using var idle = new CancellationTokenSource(idleTimeout);
             using var stop = CancellationTokenSource.CreateLinkedTokenSource(idle.Token, context.RequestAborted);
