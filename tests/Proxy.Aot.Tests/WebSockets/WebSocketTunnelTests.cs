@@ -147,6 +147,43 @@ public sealed class WebSocketTunnelTests
     }
 
     [Fact]
+    public async Task AClientClosingMidFrame_ClosesTheBackendsSide()
+    {
+        var backendDone = new TaskCompletionSource<Exception?>(TaskCreationOptions.RunContinuationsAsynchronously);
+        await using var backend = await TestBackend.StartAsync("b1", async context =>
+        {
+            using var socket = await context.WebSockets.AcceptWebSocketAsync();
+            try
+            {
+                await socket.ReceiveAsync(new byte[1024].AsMemory(), CancellationToken.None);
+                backendDone.TrySetResult(null);
+            }
+            catch (Exception e)
+            {
+                backendDone.TrySetResult(e);
+            }
+        });
+        await using var proxy = await ProxyUnderTest.StartAsync([backend.Address]);
+        using (var client = new TcpClient())
+        {
+            await client.ConnectAsync(IPAddress.Loopback, proxy.ProxyAddress.Port);
+            var stream = client.GetStream();
+            await stream.WriteAsync(Encoding.ASCII.GetBytes(
+                "GET /ws HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n"));
+            var head = new byte[1024];
+            var read = await stream.ReadAsync(head).AsTask().WaitAsync(TimeSpan.FromSeconds(10));
+            Encoding.ASCII.GetString(head, 0, read).ShouldStartWith("HTTP/1.1 101 Switching Protocols");
+
+            // A masked text frame announcing 100 bytes, of which 3 arrive; then the client is gone.
+            await stream.WriteAsync(new byte[] { 0x81, 0x80 | 100, 1, 2, 3, 4, (byte)'a', (byte)'b', (byte)'c' });
+        }
+
+        // The backend learns of it (its receive fails: the frame never completes) and nothing stays in flight.
+        (await backendDone.Task.WaitAsync(TimeSpan.FromSeconds(10))).ShouldNotBeNull();
+        await Eventually.HoldsAsync(() => proxy.Host.Pool.All[0].InFlight == 0);
+    }
+
+    [Fact]
     public async Task AnIdleTunnel_IsClosedAfterTheIdleTimeout()
     {
         await using var backend = await EchoAsync("b1");
