@@ -62,7 +62,7 @@ internal sealed partial class AdminEndpoints
         }
 
         pool.Replace(backends);
-        BackendsReplaced(logger, string.Join(", ", backends.Select(b => b.Weight == 1 ? b.Address.AbsoluteUri.TrimEnd('/') : $"{b.Address.AbsoluteUri.TrimEnd('/')} weight={b.Weight}")), pool.HealthyCount, pool.All.Count);
+        BackendsReplaced(logger, pool.Describe(), pool.HealthyCount, pool.All.Count);
         await WriteJsonAsync(context, View(pool), AdminJsonContext.Default.BackendsResponse);
     }
 

@@ -85,6 +85,9 @@ internal sealed partial class BackendPool : IDisposable
     /// <summary>The configured backends, in order (drained ones included, removed ones not).</summary>
     public IReadOnlyList<Backend> All => _all;
 
+    /// <summary>The configured set as the logs show it: "URL" or "URL weight=N", comma-separated, as --backends takes it.</summary>
+    public string Describe() => string.Join(", ", _all.Select(b => b.Weight == 1 ? b.Prefix : $"{b.Prefix} weight={b.Weight}"));
+
     public int HealthyCount => _healthy.Length;
 
     /// <summary>The next backend in rotation, or null when every backend is ejected.</summary>

@@ -1,4 +1,3 @@
-using System.Runtime.InteropServices;
 using Microsoft.Extensions.Logging;
 using RoundRobinLab.Proxy.Balancing;
 using RoundRobinLab.Proxy.Configuration;
@@ -6,8 +5,8 @@ using RoundRobinLab.Proxy.Configuration;
 namespace RoundRobinLab.Proxy.Hosting;
 
 /// <summary>
-/// nginx's reload without its restart of workers: on SIGHUP, or when appsettings.json beside the
-/// binary changes, the settings are read again (command line, environment and file, with the same
+/// nginx's reload without its restart of workers: on SIGHUP (ProxyHost's one handler calls
+/// <see cref="Reload"/>), or when appsettings.json beside the binary changes, the settings are read again (command line, environment and file, with the same
 /// precedence as at start) and the backend list and weights replace the running set through
 /// <see cref="BackendPool.Replace"/>, so nothing in flight is lost. A file that does not load is
 /// logged with its reason and ignored: the running set stays. Only the backends change this way;
@@ -19,7 +18,6 @@ internal sealed partial class BackendReloader : IDisposable
     private readonly BackendPool _pool;
     private readonly ILogger _logger;
     private readonly Lock _lock = new();
-    private PosixSignalRegistration? _hangUp;
     private FileWatch? _watch;
 
     public BackendReloader(Func<ProxySettings> load, BackendPool pool, ILogger<BackendReloader> logger)
@@ -29,15 +27,9 @@ internal sealed partial class BackendReloader : IDisposable
         _logger = logger;
     }
 
-    /// <summary>Listens for SIGHUP and for changes of <paramref name="file"/> (when given).</summary>
+    /// <summary>Watches <paramref name="file"/> (when given) for changes.</summary>
     public void Start(string? file)
     {
-        _hangUp = PosixSignalRegistration.Create(PosixSignal.SIGHUP, context =>
-        {
-            context.Cancel = true;
-            Reload("SIGHUP");
-        });
-
         if (file is not null)
         {
             _watch = new FileWatch([file], () => Reload("a change of appsettings.json"));
@@ -67,14 +59,13 @@ internal sealed partial class BackendReloader : IDisposable
             }
 
             _pool.Replace(backends);
-            Reloaded(_logger, why, string.Join(", ", backends.Select(b => b.Item2 == 1 ? b.address.AbsoluteUri.TrimEnd('/') : $"{b.address.AbsoluteUri.TrimEnd('/')} weight={b.Item2}")), _pool.HealthyCount, _pool.All.Count);
+            Reloaded(_logger, why, _pool.Describe(), _pool.HealthyCount, _pool.All.Count);
             return true;
         }
     }
 
     public void Dispose()
     {
-        _hangUp?.Dispose();
         _watch?.Dispose();
     }
 

@@ -43,7 +43,8 @@ internal sealed partial class ProxyHost : IAsyncDisposable
     private readonly string? _watchFile;
     // The https:// listeners' certificate, swapped whole on SIGHUP; read per TLS handshake.
     private volatile X509Certificate2? _certificate;
-    private PosixSignalRegistration? _certificateReload;
+    // SIGHUP: one handler for everything that reloads (backends, certificate).
+    private PosixSignalRegistration? _hangUp;
     private FileWatch? _certificateWatch;
     private readonly ProxySettings _settings;
     private readonly ILogger _logger;
@@ -136,19 +137,24 @@ internal sealed partial class ProxyHost : IAsyncDisposable
         await _proxy.StartAsync(_proxyApplication, cancellationToken);
         _healthChecker?.Start();
         _reloader?.Start(_watchFile);
-        if (_settings.Tls is not null)
+        if (_reloader is not null || _settings.Tls is not null)
         {
-            _certificateReload = PosixSignalRegistration.Create(PosixSignal.SIGHUP, context =>
+            _hangUp = PosixSignalRegistration.Create(PosixSignal.SIGHUP, context =>
             {
                 context.Cancel = true;
+                _reloader?.Reload("SIGHUP");
                 ReloadCertificate();
             });
+        }
+
+        if (_settings.Tls is not null)
+        {
             // A renewal (certbot, cert-manager) writes new files: read them once they settle.
             _certificateWatch = new FileWatch([_settings.Tls.CertificatePath, _settings.Tls.KeyPath], () => ReloadCertificate());
         }
         var urls = string.Join(", ", ProxyUrls);
         var adminUrls = string.Join(", ", AdminUrls);
-        var backends = string.Join(", ", Pool.All.Select(b => b.Weight == 1 ? b.Prefix : $"{b.Prefix} weight={b.Weight}"));
+        var backends = Pool.Describe();
         Started(_logger, urls, adminUrls, Pool.All.Count, backends, _settings.ConnectTimeout.TotalSeconds, _settings.ResponseTimeout.TotalSeconds,
             _settings.IdleTimeout.TotalSeconds, _settings.MaxFails, _settings.EjectDuration.TotalSeconds);
     }
@@ -187,7 +193,7 @@ internal sealed partial class ProxyHost : IAsyncDisposable
         }
 
         _reloader?.Dispose();
-        _certificateReload?.Dispose();
+        _hangUp?.Dispose();
         _certificateWatch?.Dispose();
         _proxy.Dispose();
         _admin.Dispose();
