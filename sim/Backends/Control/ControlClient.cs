@@ -2,7 +2,7 @@ using System.Text;
 
 namespace RoundRobinLab.Backends.Control;
 
-/// <summary>`lab-backends ctl ...`: the control API from the command line.</summary>
+/// <summary>`lab backends ctl ...`: the control API from the command line.</summary>
 internal static class ControlClient
 {
     public static async Task<int> RunAsync(IReadOnlyList<string> command, string control)
@@ -27,7 +27,7 @@ internal static class ControlClient
         }
         catch (HttpRequestException e)
         {
-            Console.Error.WriteLine($"lab-backends: no fleet answers at {control} ({e.Message}); start one, or pass --control URL.");
+            Console.Error.WriteLine($"lab: no fleet answers at {control} ({e.Message}); start one, or pass --control URL.");
             return 1;
         }
 

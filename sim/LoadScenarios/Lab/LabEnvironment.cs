@@ -1,5 +1,6 @@
 using System.Text.Json;
 using RoundRobinLab.Backends.Fleet;
+using RoundRobinLab.Harness;
 
 namespace RoundRobinLab.Scenarios.Lab;
 
@@ -38,19 +39,26 @@ public sealed class LabEnvironment : IAsyncDisposable
             string? thumbprint = null;
             if (setup.Tls)
             {
-                (var cert, var key, thumbprint) = SelfSignedCertificate(Path.GetDirectoryName(Path.GetFullPath(logFile))!);
-                tls = ["--tls-cert", cert, "--tls-key", key];
+                var certificate = SelfSignedCertificate.Write(Path.GetDirectoryName(Path.GetFullPath(logFile))!);
+                thumbprint = certificate.Thumbprint;
+                tls = ["--tls-cert", certificate.CertificatePath, "--tls-key", certificate.KeyPath];
             }
 
-            var proxy = await ProxyProcess.StartAsync(proxyBinary,
-            [
-                "--backends", string.Join(",", fleet.Urls.Take(setup.ProxyBackends ?? setup.Backends)
-                    .Select((u, i) => setup.Weights is { } weights ? $"{u.ToString().TrimEnd('/')} weight={weights[i]}" : u.ToString().TrimEnd('/'))),
-                "--urls", $"{(setup.Tls ? "https" : "http")}://127.0.0.1:{ports.ProxyPort}",
-                "--admin-urls", $"http://127.0.0.1:{ports.AdminPort}",
-                .. tls,
-                .. setup.ProxyArgs,
-            ], logFile);
+            var proxy = await ProxyProcess.StartAsync(new ProxyStart
+            {
+                Binary = proxyBinary,
+                Arguments =
+                [
+                    "--backends", string.Join(",", fleet.Urls.Take(setup.ProxyBackends ?? setup.Backends)
+                        .Select((u, i) => setup.Weights is { } weights ? $"{u.ToString().TrimEnd('/')} weight={weights[i]}" : u.ToString().TrimEnd('/'))),
+                    .. tls,
+                    .. setup.ProxyArgs,
+                ],
+                Schemes = [setup.Tls ? "https" : "http"],
+                ProxyPort = ports.ProxyPort,
+                AdminPort = ports.AdminPort,
+                LogFile = logFile,
+            });
             return new LabEnvironment(fleet, proxy, thumbprint);
         }
         catch
@@ -58,19 +66,6 @@ public sealed class LabEnvironment : IAsyncDisposable
             await fleet.DisposeAsync();
             throw;
         }
-    }
-
-    /// <summary>A certificate for localhost made for this run (PEM beside the run's report), as openssl req -x509 would.</summary>
-    private static (string Certificate, string Key, string Thumbprint) SelfSignedCertificate(string directory)
-    {
-        using var key = System.Security.Cryptography.ECDsa.Create(System.Security.Cryptography.ECCurve.NamedCurves.nistP256);
-        using var certificate = new System.Security.Cryptography.X509Certificates.CertificateRequest("CN=localhost", key, System.Security.Cryptography.HashAlgorithmName.SHA256)
-            .CreateSelfSigned(DateTimeOffset.UtcNow.AddMinutes(-5), DateTimeOffset.UtcNow.AddDays(1));
-        var certificatePath = Path.Combine(directory, "proxy-cert.pem");
-        var keyPath = Path.Combine(directory, "proxy-key.pem");
-        File.WriteAllText(certificatePath, certificate.ExportCertificatePem());
-        File.WriteAllText(keyPath, key.ExportPkcs8PrivateKeyPem());
-        return (certificatePath, keyPath, certificate.Thumbprint);
     }
 
     /// <summary>Requests the proxy sent to each backend (its /stats), by backend id.</summary>

@@ -3,9 +3,6 @@ using RoundRobinLab.Backends.Profiles;
 
 namespace RoundRobinLab.Scenarios.Lab;
 
-/// <summary>Where things listen and which proxy binary runs; from the command line.</summary>
-public sealed record LabPorts(int ProxyPort = 8080, int AdminPort = 9901, int BackendBasePort = 5001);
-
 /// <summary>The fleet and proxy a scenario needs.</summary>
 public sealed record LabSetup
 {

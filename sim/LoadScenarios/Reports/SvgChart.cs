@@ -49,6 +49,17 @@ internal sealed class SvgChart(string title, double xMin, double xMax, double yM
 
     public void Legend(string label, string color) => _legend.Add((label, color));
 
+    /// <summary>A figure written above the point (x, y): the value of a bar, say.</summary>
+    public void ValueLabel(double x, double y, string text) =>
+        _body.Append(F($"<text x=\"{X(x):0.#}\" y=\"{Y(y) - 4:0.#}\" font-size=\"10\" text-anchor=\"middle\">{Escape(text)}</text>"));
+
+    /// <summary>A dashed reference line across the plot at <paramref name="y"/> (a baseline of 1, say).</summary>
+    public void HorizontalMarker(double y, string label)
+    {
+        _body.Append(F($"<line x1=\"{Left}\" x2=\"{Width - Right}\" y1=\"{Y(y):0.#}\" y2=\"{Y(y):0.#}\" stroke=\"#6b7280\" stroke-dasharray=\"4 3\"/>"));
+        _body.Append(F($"<text x=\"{Width - Right + 4}\" y=\"{Y(y) + 4:0.#}\" font-size=\"11\" fill=\"#6b7280\">{Escape(label)}</text>"));
+    }
+
     public void VerticalMarker(double x, string label)
     {
         _body.Append(F($"<line x1=\"{X(x):0.#}\" x2=\"{X(x):0.#}\" y1=\"{Top}\" y2=\"{Height - Bottom}\" stroke=\"#dc2626\" stroke-dasharray=\"3 3\"/>"));

@@ -28,9 +28,6 @@ public sealed class ScenarioResult
     /// <summary>Per backend, as the proxy counted it (/stats, retries included); null against an external target.</summary>
     public Dictionary<string, long>? Proxy { get; init; }
 
-    /// <summary>The proxy's log lines during the run (its startup line and ejection warnings).</summary>
-    public IReadOnlyList<string>? ProxyLog { get; set; }
-
     /// <summary>Ejections and readmissions the proxy counted (its /stats) by the end of the run.</summary>
     public long? ProxyRotationChanges { get; init; }
 

@@ -1,3 +1,4 @@
+using RoundRobinLab.Harness;
 using RoundRobinLab.Scenarios.Analysis;
 using RoundRobinLab.Scenarios.Engine;
 using RoundRobinLab.Scenarios.Lab;
@@ -80,8 +81,6 @@ public static class ScenarioRunner
             result = await RunInLabAsync(scenario, lab, started, progress, cancellationToken);
         }
 
-        // Read after the proxy has stopped, so its log is complete.
-        result.ProxyLog = await File.ReadAllLinesAsync(proxyLog, cancellationToken);
         return Finish(scenario, result);
     }
 

@@ -133,8 +133,10 @@ internal sealed partial class ProxyHost : IAsyncDisposable
             DescriptorsShort(_logger, _settings.MaxConnections, ReservedDescriptors, descriptors.Value);
         }
 
-        await _admin.StartAsync(_adminApplication, cancellationToken);
+        // The proxied listeners first: an answer from the admin /healthz then means the proxy
+        // serves, and the lab's harness takes it as the readiness signal.
         await _proxy.StartAsync(_proxyApplication, cancellationToken);
+        await _admin.StartAsync(_adminApplication, cancellationToken);
         _healthChecker?.Start();
         _reloader?.Start(_watchFile);
         if (_reloader is not null || _settings.Tls is not null)

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Text.Json;
+using RoundRobinLab.Harness;
 using RoundRobinLab.Proxy.Tests.Support;
 
 namespace RoundRobinLab.Proxy.Tests.Smoke;
@@ -64,10 +65,10 @@ public sealed class ConnectionLimitTests
     [SkippableFact]
     public async Task Binary_HoldsTenThousandKeepAliveConnections_FromASoftLimitOf1024()
     {
-        ProxyProcess.RequireBinary();
+        PublishedProxy.Require();
         await using var backend = await BackendAsync();
         // Soft 1024, hard 20000: 10,000 connections only fit once the proxy raises its soft limit.
-        await using var proxy = await ProxyProcess.StartAsync([backend.Address], descriptorLimits: (1024, 20_000));
+        await using var proxy = await PublishedProxy.StartAsync([backend.Address], descriptorLimits: (1024, 20_000));
         var connections = await ConnectAsync(proxy.ProxyAddress, 10_000);
         try
         {
@@ -87,11 +88,11 @@ public sealed class ConnectionLimitTests
     [SkippableFact]
     public async Task Binary_MaxConnections_KeepsDescriptorsForBackends_WhenIdleClientsPileUp()
     {
-        ProxyProcess.RequireBinary();
+        PublishedProxy.Require();
         await using var backend = await BackendAsync();
         // 160 descriptors in all. Without a cap, 150 idle clients would take what the held
         // clients' backend connections need; with --max-connections 40 the rest are turned away.
-        await using var proxy = await ProxyProcess.StartAsync([backend.Address], descriptorLimits: (160, 160), "--max-connections", "40");
+        await using var proxy = await PublishedProxy.StartAsync([backend.Address], descriptorLimits: (160, 160), "--max-connections", "40");
         var held = await ConnectAsync(proxy.ProxyAddress, 40);
         var idle = Array.Empty<RawHttp>();
         try

@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Sockets;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http;
+using RoundRobinLab.Harness;
 using RoundRobinLab.Proxy.Tests.Support;
 
 namespace RoundRobinLab.Proxy.Tests.Smoke;
@@ -18,8 +19,8 @@ public sealed class PublishedBinaryTests
     [SkippableFact]
     public async Task Binary_Help_ListsTheOptionsAndExits0()
     {
-        ProxyProcess.RequireBinary();
-        await using var process = ProxyProcess.Run("--help");
+        PublishedProxy.Require();
+        await using var process = PublishedProxy.Run("--help");
 
         (await process.WaitForExitAsync(TimeSpan.FromSeconds(10))).ShouldBe(0);
         var help = string.Join("\n", process.Output);
@@ -35,8 +36,8 @@ public sealed class PublishedBinaryTests
     [InlineData(new[] { "--backends", "http://127.0.0.1:5001", "--connect-timeout", "x" }, "--connect-timeout (Proxy:ConnectTimeoutSeconds): 'x'")]
     public async Task Binary_BadSetting_ExitsWithOneLineNamingIt(string[] args, string expected)
     {
-        ProxyProcess.RequireBinary();
-        await using var process = ProxyProcess.Run(args);
+        PublishedProxy.Require();
+        await using var process = PublishedProxy.Run(args);
 
         (await process.WaitForExitAsync(TimeSpan.FromSeconds(10))).ShouldBe(2);
         process.Errors.Count.ShouldBe(1);
@@ -49,9 +50,9 @@ public sealed class PublishedBinaryTests
     {
         // Server GC kept 287 MB at 10,000 connections where workstation GC keeps 227-243 MB;
         // an MSBuild property with a typo in its name would silently bring it back.
-        ProxyProcess.RequireBinary();
+        PublishedProxy.Require();
         await using var backend = await TestBackend.StartAsync("b1");
-        await using var proxy = await ProxyProcess.StartAsync([backend.Address]);
+        await using var proxy = await PublishedProxy.StartAsync([backend.Address]);
 
         (await s_client.GetStringAsync(proxy.ProxyAddress)).ShouldBe("b1");
 
@@ -61,7 +62,7 @@ public sealed class PublishedBinaryTests
     [SkippableFact]
     public async Task Binary_SigHup_ReloadsTheBackendsFromItsFile_AndKeepsServing()
     {
-        ProxyProcess.RequireBinary();
+        PublishedProxy.Require();
         await using var b1 = await TestBackend.StartAsync("b1");
         await using var b2 = await TestBackend.StartAsync("b2");
         // A copy of the binary with an appsettings.json of its own beside it.
@@ -69,15 +70,17 @@ public sealed class PublishedBinaryTests
         try
         {
             var binary = Path.Combine(directory.FullName, "rrproxy");
-            File.Copy(ProxyProcess.Binary!, binary);
+            File.Copy(PublishedProxy.Binary!, binary);
             var settings = Path.Combine(directory.FullName, "appsettings.json");
             await File.WriteAllTextAsync(settings, $$"""{ "Proxy": { "Backends": [ "{{b1.Address}}" ] } }""");
-            await using var proxy = await ProxyProcess.StartAsync(binary, "--urls", "http://127.0.0.1:0", "--admin-urls", "http://127.0.0.1:0");
+            await using var proxy = await ProxyProcess.StartAsync(new ProxyStart { Binary = binary });
             (await s_client.GetStringAsync(proxy.ProxyAddress)).ShouldBe("b1");
 
             await File.WriteAllTextAsync(settings, $$"""{ "Proxy": { "Backends": [ "{{b2.Address}}" ] } }""");
-            proxy.HangUp();
-            await Eventually.HoldsAsync(() => proxy.Output.Any(line => line.Contains("Backends reloaded on", StringComparison.Ordinal)));
+            proxy.Send(Signal.HangUp);
+            // The admin API says when the reload has happened; the log line says it to people.
+            await Eventually.HoldsAsync(async () => (await s_client.GetStringAsync(new Uri(proxy.AdminAddress, "/backends"))).Contains(b2.Address.ToString().TrimEnd('/'), StringComparison.Ordinal));
+            proxy.Output.ShouldContain(line => line.Contains("Backends reloaded on", StringComparison.Ordinal));
 
             (await s_client.GetStringAsync(proxy.ProxyAddress)).ShouldBe("b2");
             proxy.HasExited.ShouldBeFalse();
@@ -92,10 +95,10 @@ public sealed class PublishedBinaryTests
     public async Task Binary_AdminApi_ReplacesDrainsAndWeighsBackends()
     {
         // Source-generated JSON both ways, trimmed: what the JIT tests cannot show.
-        ProxyProcess.RequireBinary();
+        PublishedProxy.Require();
         await using var b1 = await TestBackend.StartAsync("b1");
         await using var b2 = await TestBackend.StartAsync("b2");
-        await using var proxy = await ProxyProcess.StartAsync([b1.Address]);
+        await using var proxy = await PublishedProxy.StartAsync([b1.Address]);
         var url2 = b2.Address.AbsoluteUri.TrimEnd('/');
 
         using (var put = await s_client.PutAsync(new Uri(proxy.AdminAddress, "/backends"),
@@ -122,7 +125,7 @@ public sealed class PublishedBinaryTests
     [SkippableFact]
     public async Task Binary_TerminatesTls_WithHttp2ByAlpn()
     {
-        ProxyProcess.RequireBinary();
+        PublishedProxy.Require();
         await using var backend = await TestBackend.StartAsync("b1");
         var directory = Directory.CreateTempSubdirectory("rrproxy-tls-smoke-");
         try
@@ -134,8 +137,12 @@ public sealed class PublishedBinaryTests
             var keyPath = Path.Combine(directory.FullName, "tls.key");
             await File.WriteAllTextAsync(certPath, certificate.ExportCertificatePem());
             await File.WriteAllTextAsync(keyPath, key.ExportPkcs8PrivateKeyPem());
-            await using var proxy = await ProxyProcess.StartAsync(ProxyProcess.Binary!, "--backends", backend.Address.ToString(), "--urls", "https://127.0.0.1:0",
-                "--admin-urls", "http://127.0.0.1:0", "--tls-cert", certPath, "--tls-key", keyPath);
+            await using var proxy = await ProxyProcess.StartAsync(new ProxyStart
+            {
+                Binary = PublishedProxy.Binary!,
+                Schemes = ["https"],
+                Arguments = ["--backends", backend.Address.ToString(), "--tls-cert", certPath, "--tls-key", keyPath],
+            });
             using var client = new HttpClient(new SocketsHttpHandler
             {
                 UseProxy = false,
@@ -157,9 +164,9 @@ public sealed class PublishedBinaryTests
     [SkippableFact]
     public async Task Binary_TunnelsAWebSocket()
     {
-        ProxyProcess.RequireBinary();
+        PublishedProxy.Require();
         await using var backend = await WebSockets.WebSocketTunnelTests.EchoAsync("b1");
-        await using var proxy = await ProxyProcess.StartAsync([backend.Address]);
+        await using var proxy = await PublishedProxy.StartAsync([backend.Address]);
         using var socket = new System.Net.WebSockets.ClientWebSocket();
 
         await socket.ConnectAsync(new UriBuilder(proxy.ProxyAddress) { Scheme = "ws" }.Uri, CancellationToken.None);
@@ -174,11 +181,11 @@ public sealed class PublishedBinaryTests
     [SkippableFact]
     public async Task Binary_PortInUse_ExitsWithOneLine()
     {
-        ProxyProcess.RequireBinary();
+        PublishedProxy.Require();
         using var occupier = new TcpListener(IPAddress.Loopback, 0);
         occupier.Start();
         var port = ((IPEndPoint)occupier.LocalEndpoint).Port;
-        await using var process = ProxyProcess.Run("--backends", "http://127.0.0.1:5001", "--urls", $"http://127.0.0.1:{port}", "--admin-urls", "http://127.0.0.1:0");
+        await using var process = PublishedProxy.Run("--backends", "http://127.0.0.1:5001", "--urls", $"http://127.0.0.1:{port}", "--admin-urls", "http://127.0.0.1:0");
 
         (await process.WaitForExitAsync(TimeSpan.FromSeconds(10))).ShouldBe(1);
         process.Errors.ShouldContain(line => line.StartsWith("rrproxy: cannot listen:", StringComparison.Ordinal) && line.Contains(port.ToString(System.Globalization.CultureInfo.InvariantCulture)));
@@ -188,11 +195,11 @@ public sealed class PublishedBinaryTests
     [SkippableFact]
     public async Task Binary_SpreadsRequestsEvenly_AndReportsThemOnTheAdminPort()
     {
-        ProxyProcess.RequireBinary();
+        PublishedProxy.Require();
         var backends = await Task.WhenAll(Enumerable.Range(1, 3).Select(i => TestBackend.StartAsync($"b{i}")));
         try
         {
-            await using var proxy = await ProxyProcess.StartAsync(backends.Select(b => b.Address));
+            await using var proxy = await PublishedProxy.StartAsync(backends.Select(b => b.Address));
 
             var answers = new System.Collections.Concurrent.ConcurrentBag<string>();
             await Parallel.ForAsync(0, 90, new ParallelOptions { MaxDegreeOfParallelism = 8 }, async (_, ct) =>
@@ -219,12 +226,12 @@ public sealed class PublishedBinaryTests
     [SkippableFact]
     public async Task Binary_DeadBackend_IsSkippedAndEjectedWithAWarning()
     {
-        ProxyProcess.RequireBinary();
+        PublishedProxy.Require();
         await using var live = await TestBackend.StartAsync("live");
         await using var dead = await TestBackend.StartAsync("dead");
         var deadAddress = dead.Address;
         await dead.StopAsync();
-        await using var proxy = await ProxyProcess.StartAsync([deadAddress, live.Address]);
+        await using var proxy = await PublishedProxy.StartAsync([deadAddress, live.Address]);
 
         for (var i = 0; i < 6; i++)
         {
@@ -239,7 +246,7 @@ public sealed class PublishedBinaryTests
     [SkippableFact]
     public async Task Binary_SigTerm_LetsTheInFlightRequestFinishAndExits0()
     {
-        ProxyProcess.RequireBinary();
+        PublishedProxy.Require();
         var requestArrived = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         await using var slow = await TestBackend.StartAsync("slow", async context =>
@@ -248,11 +255,11 @@ public sealed class PublishedBinaryTests
             await release.Task.WaitAsync(TimeSpan.FromSeconds(20));
             await context.Response.WriteAsync("finished");
         });
-        await using var proxy = await ProxyProcess.StartAsync([slow.Address]);
+        await using var proxy = await PublishedProxy.StartAsync([slow.Address]);
 
         var inFlight = s_client.GetStringAsync(new Uri(proxy.ProxyAddress, "/slow"));
         await requestArrived.Task.WaitAsync(TimeSpan.FromSeconds(10));
-        proxy.Terminate();
+        proxy.Send(Signal.Terminate);
         release.SetResult();
 
         (await inFlight).ShouldBe("finished");
@@ -262,7 +269,7 @@ public sealed class PublishedBinaryTests
     [SkippableFact]
     public async Task Binary_MultiGigabyteBodies_StreamBothWaysInFlatMemory()
     {
-        ProxyProcess.RequireBinary();
+        PublishedProxy.Require();
         const long Size = 2L * 1024 * 1024 * 1024;
         await using var backend = await TestBackend.StartAsync("big", async context =>
         {
@@ -279,7 +286,7 @@ public sealed class PublishedBinaryTests
                 await context.Response.Body.WriteAsync(chunk, context.RequestAborted);
             }
         });
-        await using var proxy = await ProxyProcess.StartAsync([backend.Address]);
+        await using var proxy = await PublishedProxy.StartAsync([backend.Address]);
 
         using var upload = await s_client.PostAsync(new Uri(proxy.ProxyAddress, "/up"), new StreamContent(new ZeroStream(Size)));
         (await upload.Content.ReadAsStringAsync()).ShouldBe(Size.ToString(System.Globalization.CultureInfo.InvariantCulture));

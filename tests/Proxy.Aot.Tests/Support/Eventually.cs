@@ -19,4 +19,19 @@ internal static class Eventually
             await Task.Delay(10);
         }
     }
+
+    /// <summary>As <see cref="HoldsAsync(Func{bool}, TimeSpan?)"/>, for a condition that asks over the network.</summary>
+    public static async Task HoldsAsync(Func<Task<bool>> condition, TimeSpan? within = null)
+    {
+        var deadline = DateTime.UtcNow + (within ?? TimeSpan.FromSeconds(10));
+        while (!await condition())
+        {
+            if (DateTime.UtcNow > deadline)
+            {
+                (await condition()).ShouldBeTrue("the condition did not hold in time");
+            }
+
+            await Task.Delay(10);
+        }
+    }
 }

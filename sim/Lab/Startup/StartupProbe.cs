@@ -3,11 +3,13 @@ using System.Net;
 using System.Net.Sockets;
 using System.Text;
 using RoundRobinLab.Backends.Fleet;
+using RoundRobinLab.Harness;
+using RoundRobinLab.Lab.Compare;
 
-namespace RoundRobinLab.Scenarios.Lab;
+namespace RoundRobinLab.Lab.Startup;
 
 /// <summary>One start of a proxy: from exec to its first proxied 200, and its memory then.</summary>
-public sealed record StartupSample(double MillisecondsToFirstResponse, double ResidentMiB);
+internal sealed record StartupSample(double MillisecondsToFirstResponse, double ResidentMiB);
 
 /// <summary>
 /// Measures a proxy's footprint at start: it launches the binary, and from the moment of the
@@ -16,9 +18,9 @@ public sealed record StartupSample(double MillisecondsToFirstResponse, double Re
 /// With an nginx configuration template, nginx is started the same way in alternate rounds, so
 /// that the two medians come from the same minutes of the same machine.
 /// </summary>
-public static partial class StartupProbe
+internal static class StartupProbe
 {
-    public static async Task<(List<StartupSample> Proxy, List<StartupSample> Nginx)> RunAsync(string proxyBinary, int rounds, string logFile, string? nginxTemplate = null)
+    public static async Task<(List<StartupSample> Proxy, List<StartupSample> Nginx)> RunAsync(string proxyBinary, int rounds, string logFile, string? nginxBinary, string nginxTemplate, CancellationToken cancellationToken)
     {
         await using var fleet = await BackendFleet.StartAsync(new FleetOptions { Count = 1, BasePort = 0, Mode = BackendMode.Lean });
         var backend = fleet.Backends[0].Url;
@@ -29,7 +31,8 @@ public static partial class StartupProbe
         {
             for (var round = 0; round < rounds; round++)
             {
-                var port = FreePort();
+                cancellationToken.ThrowIfCancellationRequested();
+                var port = FreePort.Next();
                 var start = new ProcessStartInfo(proxyBinary);
                 foreach (var arg in new[] { "--backends", backend.ToString().TrimEnd('/'), "--urls", $"http://127.0.0.1:{port}", "--admin-urls", "http://127.0.0.1:0" })
                 {
@@ -37,16 +40,12 @@ public static partial class StartupProbe
                 }
 
                 proxy.Add(await MeasureAsync(start, port, logFile));
-                if (nginxTemplate is not null)
+                if (nginxBinary is not null)
                 {
-                    port = FreePort();
+                    port = FreePort.Next();
                     var config = Path.Combine(workDirectory.FullName, "nginx.conf");
-                    await File.WriteAllTextAsync(config, (await File.ReadAllTextAsync(nginxTemplate))
-                        .Replace("@DIR@", workDirectory.FullName, StringComparison.Ordinal)
-                        .Replace("@PORT1@", backend.Port.ToString(System.Globalization.CultureInfo.InvariantCulture), StringComparison.Ordinal)
-                        .Replace("@PORT2@", backend.Port.ToString(System.Globalization.CultureInfo.InvariantCulture), StringComparison.Ordinal)
-                        .Replace("@PROXY@", port.ToString(System.Globalization.CultureInfo.InvariantCulture), StringComparison.Ordinal));
-                    var nginxStart = new ProcessStartInfo("nginx");
+                    await File.WriteAllTextAsync(config, ConfigTemplate.Fill(nginxTemplate, workDirectory.FullName, backend.Port, backend.Port, port), cancellationToken);
+                    var nginxStart = new ProcessStartInfo(nginxBinary);
                     foreach (var arg in new[] { "-c", config, "-g", "daemon off;" })
                     {
                         nginxStart.ArgumentList.Add(arg);
@@ -84,12 +83,12 @@ public static partial class StartupProbe
             }
 
             var elapsed = clock.Elapsed.TotalMilliseconds;
-            return new StartupSample(elapsed, ResidentMiB(process.Id));
+            return new StartupSample(elapsed, ProcFs.ResidentMiB(process.Id));
         }
         finally
         {
             // SIGTERM: a graceful stop for both (nginx's master takes its workers with it).
-            _ = kill(process.Id, 15);
+            Posix.Send(process.Id, Signal.Terminate);
             await process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(10));
             await File.AppendAllTextAsync(logFile, await output + await errors);
         }
@@ -113,20 +112,4 @@ public static partial class StartupProbe
         var read = await socket.ReceiveAsync(buffer);
         return Encoding.ASCII.GetString(buffer, 0, read).StartsWith("HTTP/1.1 200", StringComparison.Ordinal);
     }
-
-    private static double ResidentMiB(int pid)
-    {
-        var line = File.ReadLines($"/proc/{pid}/status").First(l => l.StartsWith("VmRSS:", StringComparison.Ordinal));
-        return long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], System.Globalization.CultureInfo.InvariantCulture) / 1024.0;
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
-
-    [System.Runtime.InteropServices.LibraryImport("libc", SetLastError = true)]
-    private static partial int kill(int pid, int signal);
 }

@@ -1,0 +1,89 @@
+using System.CommandLine;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.Extensions.Logging;
+using RoundRobinLab.Backends.Control;
+using RoundRobinLab.Backends.Fleet;
+using RoundRobinLab.Backends.Profiles;
+using RoundRobinLab.Harness;
+using RoundRobinLab.Lab.Cli;
+
+namespace RoundRobinLab.Lab.Backends;
+
+/// <summary>`lab backends`: the fake-backend fleet in the foreground; `lab backends ctl`: change a running one.</summary>
+internal static class BackendsCommand
+{
+    public static Command Create(CancellationToken interrupt)
+    {
+        var count = LabOptions.Positive("--count", 3, "How many backends: b1..bN.");
+        var basePort = LabOptions.BackendBasePort();
+        var mode = new Option<string>("--mode") { Description = "wiremock (request log, profiles, admin API) or lean (a minimal Kestrel answer, for load).", DefaultValueFactory = _ => "wiremock" };
+        mode.AcceptOnlyFromAmong("wiremock", "lean");
+        var profile = new Option<FileInfo?>("--profile") { Description = "A profile file: latency, errors, faults, streaming, large bodies per backend (sim/Backends/README.md)." };
+        var controlPort = new Option<int?>("--control-port") { Description = "The control API's port (default: the base port - 1)." };
+        var command = new Command("backends", "Start the fake-backend fleet on loopback and serve until Ctrl-C. Every backend answers any method and path with an X-Backend-Id header; in wiremock mode the body is JSON (id, method, path, headers, body length and SHA-256) and WireMock's admin API is at /__admin.")
+        {
+            count, basePort, mode, profile, controlPort, Control(),
+        };
+        command.SetAction(async parse =>
+        {
+            var options = new FleetOptions
+            {
+                Count = parse.GetValue(count),
+                BasePort = parse.GetValue(basePort),
+                Mode = parse.GetValue(mode) == "lean" ? BackendMode.Lean : BackendMode.WireMock,
+                Profiles = parse.GetValue(profile) is { } file ? ProfileFile.Load(file.FullName) : new ProfileFile(),
+            };
+            var control = parse.GetValue(controlPort) ?? new LabPorts(BackendBasePort: options.BasePort).ControlPort;
+            try
+            {
+                await ServeAsync(options, control, interrupt);
+            }
+            catch (IOException e)
+            {
+                Console.Error.WriteLine($"lab: cannot listen: {e.Message} Choose other ports with --backend-base-port / --control-port.");
+                return LabExit.Usage;
+            }
+
+            return LabExit.Passed;
+        });
+        return command;
+    }
+
+    private static async Task ServeAsync(FleetOptions options, int controlPort, CancellationToken interrupt)
+    {
+        await using var fleet = await BackendFleet.StartAsync(options);
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        builder.WebHost.ConfigureKestrel(k => k.Listen(System.Net.IPAddress.Loopback, controlPort));
+        await using var control = builder.Build();
+        control.MapFleetControl(fleet);
+        await control.StartAsync(interrupt);
+        foreach (var backend in fleet.Backends)
+        {
+            Console.WriteLine($"{backend.Id}  {backend.Url.ToString().TrimEnd('/'),-24} {(backend.IsUp ? "up" : "down"),-5} {backend.Mode}"
+                + (backend.Mode == BackendMode.WireMock ? $"  admin {backend.Url}__admin" : ""));
+        }
+
+        Console.WriteLine($"control  {control.Urls.First()}  (lab backends ctl --help); Ctrl-C stops the fleet");
+        try
+        {
+            await Task.Delay(Timeout.Infinite, interrupt);
+        }
+        catch (OperationCanceledException)
+        {
+            // Ctrl-C or SIGTERM: the fleet's whole purpose was to run until then.
+        }
+
+        Console.WriteLine("received: " + string.Join(", ", fleet.Backends.Select(b => $"{b.Id}={b.Received}")));
+    }
+
+    private static Command Control()
+    {
+        var url = new Option<string>("--control") { Description = "The fleet's control API.", DefaultValueFactory = _ => $"http://127.0.0.1:{new LabPorts().ControlPort}" };
+        var words = new Argument<string[]>("command") { Description = "status | down ID | up ID | profile ID FILE-OR-JSON", Arity = ArgumentArity.OneOrMore };
+        var command = new Command("ctl", "Change a running fleet: status, down ID, up ID, profile ID FILE-OR-JSON.") { words, url };
+        command.SetAction(parse => ControlClient.RunAsync(parse.GetValue(words)!, parse.GetValue(url)!));
+        return command;
+    }
+}
