@@ -9,7 +9,7 @@ public sealed partial class HtmlReportTests
     private static readonly XNamespace s_svg = "http://www.w3.org/2000/svg";
 
     /// <summary>Each chart, parsed as XML: an SVG that is not well-formed fails here.</summary>
-    internal static List<XElement> Charts(string html) =>
+    private static List<XElement> Charts(string html) =>
         [.. SvgPattern().Matches(html).Select(m => XElement.Parse(m.Value))];
 
     private static string ChartTitle(XElement svg) => svg.Element(s_svg + "text")!.Value;
