@@ -8,8 +8,14 @@ using RoundRobinLab.Backends.Profiles;
 
 namespace RoundRobinLab.Backends.Control;
 
-/// <summary>One backend as the control API shows it.</summary>
-public sealed record BackendStatus(string Id, string Url, string Mode, bool Up, long Received, BackendProfile Profile);
+/// <summary>One backend as the control API shows it; up and received always written (false and 0 are answers, not defaults to leave out).</summary>
+public sealed record BackendStatus(
+    string Id,
+    string Url,
+    string Mode,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.Never)] bool Up,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.Never)] long Received,
+    BackendProfile Profile);
 
 [JsonSourceGenerationOptions(JsonSerializerDefaults.Web, UseStringEnumConverter = true, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingDefault, WriteIndented = true)]
 [JsonSerializable(typeof(BackendStatus[]))]

@@ -17,6 +17,7 @@ internal static class BackendsCommand
     {
         var count = LabOptions.Positive("--count", 3, "How many backends: b1..bN.");
         var basePort = LabOptions.BackendBasePort();
+        basePort.Aliases.Add("--base-port");
         var mode = new Option<string>("--mode") { Description = "wiremock (request log, profiles, admin API) or lean (a minimal Kestrel answer, for load).", DefaultValueFactory = _ => "wiremock" };
         mode.AcceptOnlyFromAmong("wiremock", "lean");
         var profile = new Option<FileInfo?>("--profile") { Description = "A profile file: latency, errors, faults, streaming, large bodies per backend (sim/Backends/README.md)." };

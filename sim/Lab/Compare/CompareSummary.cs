@@ -57,7 +57,8 @@ internal static class CompareSummary
     public static string Chart(IReadOnlyList<Row> rows)
     {
         var groups = rows.Select(r => r.Group).Distinct().ToList();
-        var max = Math.Max(1.2, rows.Max(r => r.RpsVsNginx) * 1.15);
+        var ticks = SvgChart.NiceTicks(Math.Max(1.2, rows.Max(r => r.RpsVsNginx) * 1.15));
+        var max = ticks[^1];
         var chart = new SvgChart("Requests per second relative to nginx (medians; the figures are in compare.md)", 0, groups.Count, 0, max, "load / wrk threads", "× nginx's requests/s");
         const double BarWidth = 0.26;
         for (var g = 0; g < groups.Count; g++)
@@ -84,7 +85,7 @@ internal static class CompareSummary
         chart.HorizontalMarker(1, "nginx = 1");
         return chart.Render(
             groups.Select((group, i) => (i + 0.5, Short(group))),
-            SvgChart.NiceTicks(max).Select(v => (v, Invariant.Format($"{v:0.##}"))));
+            ticks.Select(v => (v, Invariant.Format($"{v:0.##}"))));
     }
 
     /// <summary>small-c50/t1 → c50 t1: eight groups share 550 pixels.</summary>

@@ -110,13 +110,16 @@ internal sealed class SvgChart(string title, double xMin, double xMax, double yM
         var rough = max / 5;
         var magnitude = Math.Pow(10, Math.Floor(Math.Log10(rough)));
         var step = new[] { 1, 2, 2.5, 5, 10 }.Select(m => m * magnitude).First(s => s >= rough);
+        // Up to the first multiple of the step at or above the max: the axis never ends below the data.
         var ticks = new List<double>();
-        for (var v = 0.0; v <= max + (step / 2); v += step)
+        for (var i = 0; ; i++)
         {
-            ticks.Add(v);
+            ticks.Add(i * step);
+            if (i * step >= max * (1 - 1e-9))
+            {
+                return ticks;
+            }
         }
-
-        return ticks;
     }
 
     public static string Escape(string text) => WebUtility.HtmlEncode(text);

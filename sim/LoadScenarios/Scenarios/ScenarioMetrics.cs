@@ -19,7 +19,8 @@ public static class ScenarioMetrics
             ["spread"] = result.Client.Spread,
             ["deviation"] = 100 * result.Client.MaxRelativeDeviation,
             ["chi2p"] = result.Client.PValue,
-            ["mismatch"] = result.Backends is null ? double.NaN : Mismatches(result.Client.Counts, result.Backends),
+            // Every backend the client heard from (not only those the distribution is judged on) against the backends' own counts.
+            ["mismatch"] = result.Backends is null ? double.NaN : Mismatches(result.Outcome.BackendsAllPhases, result.Backends),
         };
 
         metrics["transport"] = outcome.Errors.Where(e => e.Key != Engine.ErrorKind.ServerError).Sum(e => e.Value);

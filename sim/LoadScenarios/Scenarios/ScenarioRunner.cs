@@ -112,11 +112,6 @@ public static class ScenarioRunner
     private static ScenarioResult Finish(Scenario scenario, ScenarioResult result)
     {
         result.Metrics = ScenarioMetrics.Compute(result);
-        // Client-side counts of every backend (not only the even ones) against the backends' own.
-        if (result.Backends is not null)
-        {
-            result.Metrics["mismatch"] = ScenarioMetrics.Mismatches(result.Outcome.BackendsAllPhases, result.Backends);
-        }
 
         foreach (var (name, value) in scenario.ExtraMetrics(result))
         {

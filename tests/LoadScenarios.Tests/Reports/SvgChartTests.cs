@@ -90,15 +90,15 @@ public sealed class SvgChartTests
     [InlineData(110)]
     [InlineData(1234.5)]
     [InlineData(0.042)]
-    public void NiceTicks_StartAtZeroAndEndNearTheMax_InRoundSteps(double max)
+    public void NiceTicks_StartAtZeroAndEndAtOrJustAboveTheMax_InRoundSteps(double max)
     {
         var ticks = SvgChart.NiceTicks(max);
 
         ticks[0].ShouldBe(0);
         var step = ticks[1] - ticks[0];
-        // The last tick is the multiple of the step nearest the max, so it can fall short of it
-        // (110 gives 0..100 in 25s); the charts pass 1.1 × their data's maximum for headroom.
-        ticks[^1].ShouldBeInRange(max - (step / 2), max + (step / 2));
+        // The last tick is the first multiple of the step at or above the max (110 gives 0..125 in
+        // 25s): a line at the data's maximum never rises above the axis into the title.
+        ticks[^1].ShouldBeInRange(max, max + step);
         ticks.Count.ShouldBeInRange(3, 7);
         var mantissa = step / Math.Pow(10, Math.Floor(Math.Log10(step)));
         new[] { 1, 2, 2.5, 5 }.ShouldContain(m => Math.Abs(m - mantissa) < 1e-6);
