@@ -106,22 +106,7 @@ public sealed class ProxyProcess : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        if (!_process.HasExited)
-        {
-            Posix.Send(_process.Id, Signal.Terminate);
-            try
-            {
-                await _process.WaitForExitAsync().WaitAsync(LabDefaults.StopTimeout);
-            }
-            catch (TimeoutException)
-            {
-                _process.Kill(entireProcessTree: true);
-                await _process.WaitForExitAsync();
-            }
-        }
-
-        // WaitForExit also waits for the output to be read to its end.
-        await _process.WaitForExitAsync();
+        await GracefulStop.StopAsync(_process, LabDefaults.StopTimeout);
         _process.Dispose();
         if (_log is not null)
         {

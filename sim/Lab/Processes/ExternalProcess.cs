@@ -84,20 +84,7 @@ internal sealed class ExternalProcess : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        if (!_process.HasExited)
-        {
-            Posix.Send(_process.Id, Signal.Terminate);
-            try
-            {
-                await _process.WaitForExitAsync().WaitAsync(LabDefaults.StopTimeout);
-            }
-            catch (TimeoutException)
-            {
-                _process.Kill(entireProcessTree: true);
-            }
-        }
-
-        await _process.WaitForExitAsync();
+        await GracefulStop.StopAsync(_process, LabDefaults.StopTimeout);
         _process.Dispose();
         if (_log is not null)
         {

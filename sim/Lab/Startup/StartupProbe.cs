@@ -88,8 +88,7 @@ internal static class StartupProbe
         finally
         {
             // SIGTERM: a graceful stop for both (nginx's master takes its workers with it).
-            Posix.Send(process.Id, Signal.Terminate);
-            await process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(10));
+            await GracefulStop.StopAsync(process, LabDefaults.StopTimeout);
             await File.AppendAllTextAsync(logFile, await output + await errors);
         }
     }
