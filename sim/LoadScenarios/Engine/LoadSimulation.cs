@@ -9,10 +9,41 @@ public abstract record LoadSimulation(TimeSpan Duration)
 {
     public abstract string Describe();
 
+    /// <summary>
+    /// Agent <paramref name="index"/>'s segment of this load among <paramref name="agents"/>, so
+    /// that the segments add up to the whole exactly (k6's execution segments): an open model's
+    /// requests are dealt out in turn (agent i sends the whole schedule's requests i, i + N, ...
+    /// at their due times), a closed model's users split as evenly as whole users allow.
+    /// </summary>
+    public abstract LoadSimulation Segment(int index, int agents);
+
+    /// <summary>Agent <paramref name="index"/>'s whole share of <paramref name="total"/> among <paramref name="agents"/>: the shares differ by at most one and add up.</summary>
+    protected static int Share(int total, int index, int agents) =>
+        (int)((((long)index + 1) * total / agents) - ((long)index * total / agents));
+
+    protected static void CheckSegment(int index, int agents)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(agents, 1);
+        ArgumentOutOfRangeException.ThrowIfNegative(index);
+        ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(index, agents);
+    }
+
     /// <summary>Open model: requests per second rising (or falling) linearly from From to To.</summary>
     public sealed record Open(double From, double To, TimeSpan Duration) : LoadSimulation(Duration)
     {
-        public override string Describe() => From == To ? $"open, {From:0.#} req/s for {Duration.TotalSeconds:0.#}s" : $"open, ramp {From:0.#} -> {To:0.#} req/s over {Duration.TotalSeconds:0.#}s";
+        /// <summary>This agent sends the whole schedule's requests Offset, Offset + Stride, ...: 0 and 1 for the whole load.</summary>
+        public int Offset { get; init; }
+
+        public int Stride { get; init; } = 1;
+
+        public override string Describe() => (From == To ? $"open, {From:0.#} req/s for {Duration.TotalSeconds:0.#}s" : $"open, ramp {From:0.#} -> {To:0.#} req/s over {Duration.TotalSeconds:0.#}s")
+            + (Stride > 1 ? $" (agent {Offset + 1} of {Stride}: every {Stride}th request)" : "");
+
+        public override LoadSimulation Segment(int index, int agents)
+        {
+            CheckSegment(index, agents);
+            return this with { Offset = index, Stride = agents };
+        }
 
         /// <summary>
         /// When request <paramref name="n"/> (0-based) is due, from the start: the inverse of the
@@ -20,6 +51,8 @@ public abstract record LoadSimulation(TimeSpan Duration)
         /// </summary>
         public TimeSpan? DueTime(long n)
         {
+            // This agent's n-th request is the whole schedule's (n·Stride + Offset)-th.
+            n = (n * Stride) + Offset;
             var d = Duration.TotalSeconds;
             var slope = (To - From) / d;
             double t;
@@ -47,6 +80,12 @@ public abstract record LoadSimulation(TimeSpan Duration)
     public sealed record Closed(int From, int To, TimeSpan Duration) : LoadSimulation(Duration)
     {
         public override string Describe() => From == To ? $"closed, {From} users for {Duration.TotalSeconds:0.#}s" : $"closed, ramp {From} -> {To} users over {Duration.TotalSeconds:0.#}s";
+
+        public override LoadSimulation Segment(int index, int agents)
+        {
+            CheckSegment(index, agents);
+            return this with { From = Share(From, index, agents), To = Share(To, index, agents) };
+        }
 
         public int UsersAt(TimeSpan elapsed) =>
             (int)Math.Round(From + ((To - From) * Math.Clamp(elapsed / Duration, 0, 1)));

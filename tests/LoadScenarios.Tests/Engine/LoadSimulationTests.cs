@@ -46,4 +46,48 @@ public sealed class LoadSimulationTests
         closed.UsersAt(TimeSpan.FromSeconds(4)).ShouldBe(6);
         closed.UsersAt(TimeSpan.FromSeconds(20)).ShouldBe(10);
     }
+
+    [Theory]
+    [InlineData(300, 300, 3)]
+    [InlineData(50, 1000, 3)]
+    [InlineData(100, 100, 7)]
+    public void Segment_OpenModel_TheAgentsTogetherSendExactlyTheWholeSchedule(double from, double to, int agents)
+    {
+        var whole = LoadSimulation.Ramp(from, to, TimeSpan.FromSeconds(4));
+        var expected = DueTimes(whole);
+
+        var together = Enumerable.Range(0, agents).SelectMany(i => DueTimes((LoadSimulation.Open)whole.Segment(i, agents))).Order().ToList();
+
+        together.ShouldBe(expected);
+    }
+
+    [Theory]
+    [InlineData(20, 20, 3)]
+    [InlineData(1, 10, 4)]
+    [InlineData(2, 2, 5)]
+    public void Segment_ClosedModel_SplitsTheUsersAsEvenlyAsWholeUsersAllow_AddingUp(int from, int to, int agents)
+    {
+        var whole = LoadSimulation.RampUsers(from, to, TimeSpan.FromSeconds(4));
+
+        var segments = Enumerable.Range(0, agents).Select(i => (LoadSimulation.Closed)whole.Segment(i, agents)).ToList();
+
+        segments.Sum(s => s.From).ShouldBe(from);
+        segments.Sum(s => s.To).ShouldBe(to);
+        (segments.Max(s => s.To) - segments.Min(s => s.To)).ShouldBeLessThanOrEqualTo(1);
+    }
+
+    [Fact]
+    public void Segment_IndexOutsideTheAgents_Throws() =>
+        Should.Throw<ArgumentOutOfRangeException>(() => LoadSimulation.Rate(10, TimeSpan.FromSeconds(1)).Segment(3, 3));
+
+    private static List<TimeSpan> DueTimes(LoadSimulation.Open open)
+    {
+        var times = new List<TimeSpan>();
+        for (long n = 0; open.DueTime(n) is { } due; n++)
+        {
+            times.Add(due);
+        }
+
+        return times;
+    }
 }
