@@ -9,7 +9,7 @@ namespace RoundRobinLab.Scenarios.Engine.Http;
 /// One HTTP/1.1 connection of the lean client, one request at a time, kept alive between them,
 /// driven by its event loop. Each request:
 /// 1. opens a non-blocking socket when there is none (the server closed the last one, or asked to);
-/// 2. writes the request: the head encoded once per RequestSpec, the body in the same write when it fits;
+/// 2. writes the request (EncodedRequest: the head encoded once per RequestSpec);
 /// 3. reads the answer through the ResponseReader as the loop reports the socket readable;
 /// 4. keeps the socket for the next request unless either side said Connection: close;
 /// 5. completes the awaiting ValueTask on the loop's thread: the awaiter's code runs there, inline.
@@ -21,10 +21,9 @@ namespace RoundRobinLab.Scenarios.Engine.Http;
 internal sealed class LeanConnection(LeanHttpTransport transport, EventLoop loop) : IHttpExchanger, IValueTaskSource<ExchangeResult>
 {
     private const int ReceiveBufferBytes = 16 * 1024;
-    private const int SendBufferBytes = 4 * 1024;
 
     private readonly ResponseReader _reader = new(ReceiveBufferBytes);
-    private readonly byte[] _send = GC.AllocateUninitializedArray<byte>(SendBufferBytes);
+    private readonly EncodedRequest _request = new(transport.Heads, transport.Bodies);
     // Continuations run synchronously, on the loop: that is the point of the loop.
     private ManualResetValueTaskSourceCore<ExchangeResult> _completion;
     private int _id = -1;
@@ -34,9 +33,6 @@ internal sealed class LeanConnection(LeanHttpTransport transport, EventLoop loop
     private bool _socketReused;
     private int _endpoint;
     private RequestSpec _spec = RequestSpec.Get();
-    private RequestSpec? _encodedSpec;
-    private ReadOnlyMemory<byte> _head;
-    private byte[]? _separateBody;
     private ReadOnlyMemory<byte> _unsent;
     private bool _bodyUnsent;
     private int _attempt;
@@ -240,14 +236,10 @@ internal sealed class LeanConnection(LeanHttpTransport transport, EventLoop loop
 
     private void BeginSend()
     {
-        if (!ReferenceEquals(_spec, _encodedSpec) && !_spec.Equals(_encodedSpec))
-        {
-            Encode(_spec);
-        }
-
+        _request.Encode(_spec);
         _state = State.Sending;
-        _unsent = _head;
-        _bodyUnsent = _separateBody is not null;
+        _unsent = _request.Head;
+        _bodyUnsent = !_request.Body.IsEmpty;
         ContinueSend();
     }
 
@@ -264,7 +256,7 @@ internal sealed class LeanConnection(LeanHttpTransport transport, EventLoop loop
                     return;
                 }
 
-                _unsent = _separateBody;
+                _unsent = _request.Body;
                 _bodyUnsent = false;
             }
 
@@ -389,34 +381,5 @@ internal sealed class LeanConnection(LeanHttpTransport transport, EventLoop loop
         _socket?.Dispose();
         _socket = null;
         _socketReused = false;
-    }
-
-    /// <summary>The request's bytes: head and body in one buffer when they fit (one write), else two.</summary>
-    private void Encode(RequestSpec spec)
-    {
-        var body = spec.BodyBytes > 0 ? transport.Bodies.Of(spec.BodyBytes) : [];
-        var buffer = _send;
-        var length = transport.Heads.Write(spec, buffer);
-        if (length < 0)
-        {
-            // A head longer than the buffer (a very long path): an array of its own, for this spec only.
-            buffer = new byte[64 * 1024];
-            length = transport.Heads.Write(spec, buffer);
-            if (length < 0)
-            {
-                throw new ArgumentException($"the request head for {spec.Method} {spec.Path} is longer than 64 KiB", nameof(spec));
-            }
-        }
-
-        if (body.Length > 0 && length + body.Length <= buffer.Length)
-        {
-            body.CopyTo(buffer.AsSpan(length));
-            length += body.Length;
-            body = [];
-        }
-
-        _head = buffer.AsMemory(0, length);
-        _separateBody = body.Length > 0 ? body : null;
-        _encodedSpec = spec;
     }
 }
