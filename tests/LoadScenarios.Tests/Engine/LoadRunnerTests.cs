@@ -5,6 +5,8 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 using RoundRobinLab.Scenarios.Engine;
+using RoundRobinLab.Scenarios.Engine.Http;
+using RoundRobinLab.Scenarios.Tests.Engine.Http;
 
 namespace RoundRobinLab.Scenarios.Tests.Engine;
 
@@ -37,6 +39,12 @@ public sealed class LoadRunnerTests : IAsyncLifetime
 
     public async Task DisposeAsync() => await _target.DisposeAsync();
 
+    /// <summary>The engine's two clients: every behaviour of a run holds for both.</summary>
+    public static TheoryData<string> Clients => ["lean", "HttpClient"];
+
+    private static Task<RunOutcome> RunAsync(LoadOptions options, string client) =>
+        LoadRunner.RunAsync(options, stop => client == "lean" ? new LeanHttpTransport(options, stop) : new HttpClientTransport(options, stop), null, CancellationToken.None);
+
     /// <summary>
     /// A stall of the target of at least a whole second, starting a second into the measured
     /// phase. One action holds it for its own second, so a late timer cannot shorten it.
@@ -53,15 +61,16 @@ public sealed class LoadRunnerTests : IAsyncLifetime
         }),
     ];
 
-    [Fact]
-    public async Task OpenModel_HoldsItsTargetRate()
+    [Theory]
+    [MemberData(nameof(Clients))]
+    public async Task OpenModel_HoldsItsTargetRate(string client)
     {
-        var outcome = await LoadRunner.RunAsync(new LoadOptions
+        var outcome = await RunAsync(new LoadOptions
         {
             Target = Target,
             Simulation = LoadSimulation.Rate(200, TimeSpan.FromSeconds(3)),
             WarmUp = TimeSpan.FromSeconds(0.5),
-        });
+        }, client);
 
         // Exactly 600 are due in the measured 3 s and all must complete; warm-up requests that
         // answer late do not count.
@@ -71,23 +80,24 @@ public sealed class LoadRunnerTests : IAsyncLifetime
         outcome.Latency.TotalCount.ShouldBe(outcome.Completed);
     }
 
-    [Fact]
-    public async Task OpenModel_ShowsATargetStall_ThatAClosedModelHides()
+    [Theory]
+    [MemberData(nameof(Clients))]
+    public async Task OpenModel_ShowsATargetStall_ThatAClosedModelHides(string client)
     {
-        var open = await LoadRunner.RunAsync(new LoadOptions
+        var open = await RunAsync(new LoadOptions
         {
             Target = Target,
             Simulation = LoadSimulation.Rate(100, TimeSpan.FromSeconds(3)),
             WarmUp = TimeSpan.Zero,
             Actions = StallForOneSecond(),
-        });
-        var closed = await LoadRunner.RunAsync(new LoadOptions
+        }, client);
+        var closed = await RunAsync(new LoadOptions
         {
             Target = Target,
             Simulation = LoadSimulation.Users(1, TimeSpan.FromSeconds(3)),
             WarmUp = TimeSpan.Zero,
             Actions = StallForOneSecond(),
-        });
+        }, client);
 
         // Open: a third of the requests were due during the stall and waited for it, so the p90
         // and p99 are hundreds of milliseconds. Closed: one user sent one request that waited,
@@ -100,10 +110,11 @@ public sealed class LoadRunnerTests : IAsyncLifetime
         (closed.Latency.GetMaxValue() / 1000.0).ShouldBeGreaterThan(900);
     }
 
-    [Fact]
-    public async Task Run_RecordsBackendsStatusesAndErrors()
+    [Theory]
+    [MemberData(nameof(Clients))]
+    public async Task Run_RecordsBackendsStatusesAndErrors(string client)
     {
-        var outcome = await LoadRunner.RunAsync(new LoadOptions
+        var outcome = await RunAsync(new LoadOptions
         {
             Target = Target,
             // The request bound, not the (generous) duration, ends this run.
@@ -111,7 +122,7 @@ public sealed class LoadRunnerTests : IAsyncLifetime
             WarmUp = TimeSpan.Zero,
             Requests = n => RequestSpec.Get(n % 2 == 0 ? "/a" : "/b"),
             MaxRequests = 100,
-        });
+        }, client);
 
         outcome.Completed.ShouldBe(100);
         outcome.Measured.ShouldBeLessThan(TimeSpan.FromSeconds(30));
@@ -119,22 +130,76 @@ public sealed class LoadRunnerTests : IAsyncLifetime
         outcome.BackendsAllPhases.ShouldBe(new Dictionary<string, long> { ["a"] = 50, ["b"] = 50 }, ignoreOrder: true);
     }
 
-    [Fact]
-    public async Task Run_AgainstNothing_CountsConnectErrors()
+    [Theory]
+    [MemberData(nameof(Clients))]
+    public async Task Run_AgainstNothing_CountsConnectErrors(string client)
     {
         using var probe = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
         probe.Start();
         var port = ((IPEndPoint)probe.LocalEndpoint).Port;
         probe.Stop();
 
-        var outcome = await LoadRunner.RunAsync(new LoadOptions
+        var outcome = await RunAsync(new LoadOptions
         {
             Target = new Uri($"http://127.0.0.1:{port}"),
             Simulation = LoadSimulation.Rate(50, TimeSpan.FromSeconds(1)),
             WarmUp = TimeSpan.Zero,
-        });
+        }, client);
 
         outcome.Completed.ShouldBe(50);
         outcome.Errors[ErrorKind.Connect].ShouldBe(50);
+    }
+
+    [Fact]
+    public async Task ClosedModel_OneConnectionPerUser_KeptFromWarmUpToTheEnd()
+    {
+        await using var server = new RawHttpServer((_, socket) => RawHttpServer.Write(socket, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"));
+
+        var outcome = await LoadRunner.RunAsync(new LoadOptions
+        {
+            Target = server.Address,
+            Simulation = LoadSimulation.Users(4, TimeSpan.FromSeconds(1)),
+            WarmUp = TimeSpan.FromSeconds(0.3),
+        });
+
+        outcome.ErrorsTotal.ShouldBe(0);
+        outcome.Completed.ShouldBeGreaterThan(100);
+        server.Accepted.ShouldBe(4);
+    }
+
+    [Fact]
+    public async Task OpenModel_NewConnectionOnlyWhenNoneIsIdle_AtMostMaxInFlight()
+    {
+        // Answers take 50 ms and 10 are due each 10 ms: five would be in flight, three may be.
+        await using var server = new RawHttpServer(async (_, socket) =>
+        {
+            await Task.Delay(50);
+            await RawHttpServer.Write(socket, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok");
+        });
+
+        var outcome = await LoadRunner.RunAsync(new LoadOptions
+        {
+            Target = server.Address,
+            Simulation = LoadSimulation.Rate(100, TimeSpan.FromSeconds(1)),
+            WarmUp = TimeSpan.Zero,
+            MaxInFlight = 3,
+        });
+
+        outcome.Completed.ShouldBe(100);
+        outcome.ErrorsTotal.ShouldBe(0);
+        server.Accepted.ShouldBe(3);
+    }
+
+    [Theory]
+    [InlineData("http://127.0.0.1:1/", "1.1", typeof(LeanHttpTransport))]
+    [InlineData("http://127.0.0.1:1/", "2.0", typeof(HttpClientTransport))]
+    [InlineData("https://127.0.0.1:1/", "1.1", typeof(HttpClientTransport))]
+    public void Transport_LeanForPlainHttp11_HttpClientForTheRest(string target, string version, Type expected)
+    {
+        var options = new LoadOptions { Target = new Uri(target), Simulation = LoadSimulation.Users(1, TimeSpan.FromSeconds(1)), HttpVersion = Version.Parse(version) };
+
+        using var transport = HttpTransports.For(options, CancellationToken.None);
+
+        transport.ShouldBeOfType(expected);
     }
 }
