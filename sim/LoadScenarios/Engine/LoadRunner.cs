@@ -73,7 +73,8 @@ public static class LoadRunner
 
     private static LoadSimulation WarmUpOf(LoadSimulation simulation, TimeSpan warmUp) => simulation switch
     {
-        LoadSimulation.Open open => LoadSimulation.Rate(open.From, warmUp),
+        // `with`: an agent's warm-up keeps its segment of the load (its offset and stride).
+        LoadSimulation.Open open => open with { To = open.From, Duration = warmUp },
         LoadSimulation.Closed closed => LoadSimulation.Users(Math.Max(1, closed.From), warmUp),
         _ => throw new ArgumentOutOfRangeException(nameof(simulation)),
     };
