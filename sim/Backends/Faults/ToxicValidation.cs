@@ -39,7 +39,7 @@ public static class ToxicValidation
             Validate(toxics[i], $"{where}[{i}]");
             if (!names.TryAdd(toxics[i].Name, i))
             {
-                throw new ArgumentException($"{where}[{i}].name: '{toxics[i].Name}' is already the name of {where}[{names[toxics[i].Name]}]; give each toxic of a backend its own name.");
+                throw new ArgumentException($"{where}[{i}].name: '{toxics[i].Name}' is taken by [{names[toxics[i].Name]}] of the same list; give each toxic of a backend its own name.");
             }
         }
     }
