@@ -89,7 +89,8 @@ internal sealed class RelayConnection(TcpRelay relay, Socket client) : IDisposab
             {
                 if (!_states.Remove(toxic, out var state))
                 {
-                    state = new ToxicState(toxic, toxic.Kind ?? throw new ArgumentException($"toxic '{toxic.Name}': unknown type '{toxic.Type}'."), relay.Hits(toxic.Toxicity));
+                    // Kind is known: TcpRelay.Toxics refuses a toxic that does not validate.
+                    state = new ToxicState(toxic, toxic.Kind!.Value, relay.Hits(toxic.Toxicity));
                     if (state is { Hit: true, Kind: ToxicKind.Timeout, Attributes.Timeout: > 0 })
                     {
                         _ = CloseAfterAsync(state);

@@ -47,14 +47,15 @@ internal sealed class TcpRelay : IAsyncDisposable
     public int OpenConnections => _connections.Count;
 
     /// <summary>
-    /// The toxics in force, validated by the caller (FakeBackend). Setting them refreshes every
-    /// open connection before returning, so the next chunk each pump relays sees them.
+    /// The toxics in force. Setting them refreshes every open connection before returning, so the
+    /// next chunk each pump relays sees them; invalid ones are refused (ArgumentException) first.
     /// </summary>
     public IReadOnlyList<Toxic> Toxics
     {
         get => _toxics;
         set
         {
+            ToxicValidation.Validate(value, "toxics");
             _toxics = value;
             foreach (var connection in _connections.Keys)
             {
@@ -151,7 +152,9 @@ internal sealed class TcpRelay : IAsyncDisposable
                     return;
                 }
 
-                // Out of descriptors, say: the client gets no answer; the next may.
+                // Out of descriptors, say: that client gets no answer. A pause, so that a lasting
+                // failure does not spin a core; the next accept may succeed.
+                await Task.Delay(10);
                 continue;
             }
 

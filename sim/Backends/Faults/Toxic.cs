@@ -8,7 +8,8 @@ namespace RoundRobinLab.Backends.Faults;
 /// Type and stream are strings, as in Toxiproxy's JSON, so that a wrong one is refused by
 /// <see cref="ToxicValidation"/> with the field and the choices named, and so that Toxiproxy's
 /// spellings (<c>slow_close</c>, <c>reset_peer</c>, <c>limit_data</c>) are accepted beside the lab's.
-/// Records compare by value: a relay treats an identical toxic as the same one (see TcpRelay).
+/// Toxics compare by value, the name as shown (given or default): a relay treats an identical
+/// toxic as the same one (see RelayConnection.Refresh), however it was written.
 /// </summary>
 [JsonUnmappedMemberHandling(JsonUnmappedMemberHandling.Disallow)]
 public sealed record Toxic
@@ -47,4 +48,16 @@ public sealed record Toxic
     internal ToxicKind? Kind => ToxicKinds.Parse(Type);
 
     internal bool IsUpstream => string.Equals(Stream, Upstream, StringComparison.OrdinalIgnoreCase);
+
+    // By hand: the generated equality would compare the name as written, so a toxic without one
+    // and its round trip through GET (which writes the default name out) would differ.
+    public bool Equals(Toxic? other) =>
+        other is not null
+        && Name == other.Name
+        && Type == other.Type
+        && Stream == other.Stream
+        && Toxicity.Equals(other.Toxicity)
+        && Equals(Attributes, other.Attributes);
+
+    public override int GetHashCode() => HashCode.Combine(Name, Type, Stream, Toxicity, Attributes);
 }

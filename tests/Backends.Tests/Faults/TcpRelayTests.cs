@@ -129,6 +129,22 @@ public sealed class TcpRelayTests
     }
 
     [Fact]
+    public async Task Toxics_AnIdenticalToxicSetAgain_KeepsItsCountOnAnOpenConnection()
+    {
+        var limit = new Toxic { Type = "limit-data", Attributes = new() { Bytes = 5 } };
+        await using var lab = Relayed.Start(TcpPeer.Echo(), [limit]);
+        using var client = await lab.ConnectAsync();
+        await EchoAsync(client, [1, 2, 3]);
+
+        // As after a GET and a PUT of the profile: a new list, a new object, the name now written out.
+        lab.Relay.Toxics = [limit with { Name = "limit-data_downstream" }];
+        await client.SendAsync(new byte[] { 4, 5, 6 }, SocketFlags.None);
+
+        // Still the same toxic: 3 of its 5 bytes were used, so 2 more pass and the connection ends.
+        (await ReadToEndAsync(client)).Bytes.ShouldBe([4, 5]);
+    }
+
+    [Fact]
     public async Task Toxicity_Zero_NeverApplies()
     {
         await using var lab = Relayed.Start(TcpPeer.Echo(), [s_cutAtOnce with { Toxicity = 0 }]);

@@ -38,6 +38,17 @@ public sealed class ToxicProfileTests : IDisposable
         b2[1].Attributes.ShouldBe(new ToxicAttributes { AverageSize = 64, SizeVariation = 16, Delay = 500 });
     }
 
+    [Fact]
+    public void Toxic_WithoutAName_IsNamedTypeUnderscoreStream_AndEqualsItsRoundTrip()
+    {
+        var toxic = new Toxic { Type = "slow-close", Stream = Toxic.Upstream, Attributes = new() { Delay = 5 } };
+
+        toxic.Name.ShouldBe("slow-close_upstream");
+        toxic.ShouldBe(toxic with { Name = "slow-close_upstream" });
+        toxic.ShouldNotBe(toxic with { Name = "other" });
+        toxic.ShouldNotBe(toxic with { Attributes = new() { Delay = 6 } });
+    }
+
     [Theory]
     [InlineData("""{ "backends": { "b1": { "toxics": [ { "type": "latency", "attributes": { "jitter": -1 } } ] } } }""", "backends.b1.toxics[0].attributes.jitter: -1 is not in 0..3600000 (ms)")]
     [InlineData("""{ "default": { "toxics": [ { "type": "latency" }, { "type": "bandwidth", "attributes": { "rate": -2 } } ] } }""", "default.toxics[1].attributes.rate: -2 is not in 1..1000000000 (KB/s)")]

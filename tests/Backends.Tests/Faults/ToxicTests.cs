@@ -26,15 +26,31 @@ public sealed class ToxicTests
     }
 
     [Fact]
-    public async Task Latency_Jitter_StaysWithinLatencyPlusOrMinusJitter()
+    public async Task Latency_Jitter_MovesEachChunkWithinLatencyPlusOrMinusJitter()
     {
-        await using var lab = Relayed.Start(TcpPeer.Echo(), [new Toxic { Type = "latency", Attributes = new() { Latency = 100, Jitter = 50 } }]);
-        using var client = await lab.ConnectAsync();
-
-        for (var i = 0; i < 3; i++)
+        // latency 100 ± 100: a chunk waits 200·u ms for a draw u (toxicity 1 draws nothing). A seed
+        // whose second and third draws are far apart says what those chunks wait, so both ends are
+        // checked; the first chunk warms the path up.
+        var seed = Enumerable.Range(0, 10_000).First(s =>
         {
-            (await EchoAsync(client, [(byte)i])).ShouldBeGreaterThanOrEqualTo(TimeSpan.FromMilliseconds(50));
-        }
+            var draws = new Random(s);
+            draws.NextDouble();
+            return draws.NextDouble() < 0.1 && draws.NextDouble() > 0.8;
+        });
+        var replay = new Random(seed);
+        replay.NextDouble();
+        var (first, second) = (200 * replay.NextDouble(), 200 * replay.NextDouble());
+        await using var lab = Relayed.Start(TcpPeer.Echo(), [new Toxic { Type = "latency", Attributes = new() { Latency = 100, Jitter = 100 } }], new Random(seed));
+        using var client = await lab.ConnectAsync();
+        await EchoAsync(client, [0]);
+
+        var early = await EchoAsync(client, [1]);
+        var late = await EchoAsync(client, [2]);
+
+        early.ShouldBeGreaterThanOrEqualTo(TimeSpan.FromMilliseconds(first));
+        // Below the latency itself: the jitter took time off, not only added it.
+        early.ShouldBeLessThan(TimeSpan.FromMilliseconds(100));
+        late.ShouldBeGreaterThanOrEqualTo(TimeSpan.FromMilliseconds(second));
     }
 
     [Fact]
@@ -113,7 +129,7 @@ public sealed class ToxicTests
     }
 
     [Fact]
-    public async Task ResetPeer_Upstream_TheRequestNeverReachesTheBackend()
+    public async Task ResetPeer_Upstream_ResetsTheClientOnItsFirstBytes()
     {
         await using var lab = Relayed.Start(TcpPeer.Echo(), [new Toxic { Type = "reset_peer", Stream = Toxic.Upstream }]);
         using var client = await lab.ConnectAsync();
