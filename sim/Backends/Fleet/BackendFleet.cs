@@ -12,7 +12,11 @@ public sealed class BackendFleet : IAsyncDisposable
 
     public IReadOnlyList<FakeBackend> Backends => _backends;
 
+    /// <summary>The backends' own addresses, past any relay.</summary>
     public IEnumerable<Uri> Urls => _backends.Select(b => b.Url);
+
+    /// <summary>The addresses a proxy should use: the relays' with network faults on, else <see cref="Urls"/>.</summary>
+    public IEnumerable<Uri> ProxyUrls => _backends.Select(b => b.ProxyUrl);
 
     public FakeBackend this[string id] =>
         Array.Find(_backends, b => b.Id == id) ?? throw new ArgumentException($"no backend '{id}'; the fleet has {string.Join(", ", _backends.Select(b => b.Id))}.");
@@ -29,11 +33,17 @@ public sealed class BackendFleet : IAsyncDisposable
             throw new ArgumentException($"--base-port: {options.BasePort} leaves no room for {options.Count} ports between 1024 and 65535.");
         }
 
+        if (options.NetworkFaults && options.BasePort != 0 && options.BasePort + FleetOptions.RelayPortOffset + options.Count - 1 > 65535)
+        {
+            throw new ArgumentException($"--base-port: {options.BasePort} leaves no room for {options.Count} relay ports {FleetOptions.RelayPortOffset} above it (at most 65535).");
+        }
+
         var backends = new FakeBackend[options.Count];
         for (var i = 0; i < backends.Length; i++)
         {
             var id = $"b{i + 1}";
-            backends[i] = new FakeBackend(id, options.BasePort == 0 ? 0 : options.BasePort + i, options.Mode, options.Profiles.For(id));
+            int? relayPort = !options.NetworkFaults ? null : options.BasePort == 0 ? 0 : options.BasePort + FleetOptions.RelayPortOffset + i;
+            backends[i] = new FakeBackend(id, options.BasePort == 0 ? 0 : options.BasePort + i, options.Mode, options.Profiles.For(id), relayPort);
         }
 
         var fleet = new BackendFleet(backends);

@@ -12,4 +12,13 @@ public sealed record FleetOptions
     public BackendMode Mode { get; init; } = BackendMode.WireMock;
 
     public ProfileFile Profiles { get; init; } = new();
+
+    /// <summary>
+    /// A TCP relay in front of every backend, where toxics (network faults) apply; a proxy then
+    /// uses <see cref="FakeBackend.ProxyUrl"/>. Off by default: without it nothing stands between.
+    /// </summary>
+    public bool NetworkFaults { get; init; }
+
+    /// <summary>Backend i's relay listens on BasePort + RelayPortOffset + i - 1 (b1 on 5001, its relay on 6001).</summary>
+    public const int RelayPortOffset = 1000;
 }

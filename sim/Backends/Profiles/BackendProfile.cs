@@ -1,4 +1,5 @@
 using System.Text.Json.Serialization;
+using RoundRobinLab.Backends.Faults;
 
 namespace RoundRobinLab.Backends.Profiles;
 
@@ -34,6 +35,12 @@ public sealed record BackendProfile
 
     /// <summary>Start this backend down (refusing connections) until it is brought up.</summary>
     public bool Down { get; init; }
+
+    /// <summary>
+    /// Network faults on the TCP relay in front of this backend, in Toxiproxy's vocabulary
+    /// (sim/Backends/README.md, "Network faults"). Only with network faults on (FleetOptions.NetworkFaults).
+    /// </summary>
+    public IReadOnlyList<Toxic>? Toxics { get; init; }
 
     public static BackendProfile Healthy { get; } = new();
 }

@@ -1,3 +1,5 @@
+using RoundRobinLab.Backends.Faults;
+
 namespace RoundRobinLab.Backends.Profiles;
 
 /// <summary>Rejects a profile that cannot be meant, naming the field and the allowed range.</summary>
@@ -52,6 +54,11 @@ public static class ProfileValidation
         if (profile.Stream is { } stream && (stream.Chunks < 1 || stream.ChunkDelayMs < 0))
         {
             throw new ArgumentException($"{where}.stream: needs chunks >= 1 and chunkDelayMs >= 0.");
+        }
+
+        if (profile.Toxics is { } toxics)
+        {
+            ToxicValidation.Validate(toxics, $"{where}.toxics");
         }
     }
 

@@ -32,6 +32,7 @@ public sealed class LabEnvironment : IAsyncDisposable
             BasePort = ports.BackendBasePort,
             Mode = setup.Mode,
             Profiles = setup.Profiles,
+            NetworkFaults = setup.NetworkFaults,
         });
         try
         {
@@ -49,7 +50,7 @@ public sealed class LabEnvironment : IAsyncDisposable
                 Binary = proxyBinary,
                 Arguments =
                 [
-                    "--backends", string.Join(",", fleet.Urls.Take(setup.ProxyBackends ?? setup.Backends)
+                    "--backends", string.Join(",", fleet.ProxyUrls.Take(setup.ProxyBackends ?? setup.Backends)
                         .Select((u, i) => setup.Weights is { } weights ? $"{u.ToString().TrimEnd('/')} weight={weights[i]}" : u.ToString().TrimEnd('/'))),
                     .. tls,
                     .. setup.ProxyArgs,
@@ -73,7 +74,9 @@ public sealed class LabEnvironment : IAsyncDisposable
     {
         using var client = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
         using var stats = JsonDocument.Parse(await client.GetStringAsync(new Uri(Proxy.AdminAddress, "/stats")));
-        var byUrl = Fleet.Backends.ToDictionary(b => b.Url.ToString().TrimEnd('/'), b => b.Id);
+        // Both addresses: the proxy knows the relay's with network faults on, the backend's otherwise.
+        var byUrl = Fleet.Backends.SelectMany(b => new[] { b.Url, b.ProxyUrl }.Distinct().Select(u => (Url: u.ToString().TrimEnd('/'), b.Id)))
+            .ToDictionary(x => x.Url, x => x.Id);
         return stats.RootElement.GetProperty("backends").EnumerateArray().ToDictionary(
             b => byUrl.GetValueOrDefault(b.GetProperty("address").GetString()!, b.GetProperty("address").GetString()!),
             b => b.GetProperty("requests").GetInt64());
@@ -94,7 +97,7 @@ public sealed class LabEnvironment : IAsyncDisposable
     public async Task DrainAsync(string id, bool drain)
     {
         using var client = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
-        var url = Fleet[id].Url.ToString().TrimEnd('/');
+        var url = Fleet[id].ProxyUrl.ToString().TrimEnd('/');
         using var response = await client.PostAsync(new Uri(Proxy.AdminAddress, drain ? "/backends/drain" : "/backends/undrain"),
             new StringContent($"{{\"url\": \"{url}\"}}", System.Text.Encoding.UTF8, "application/json"));
         response.EnsureSuccessStatusCode();
@@ -104,7 +107,7 @@ public sealed class LabEnvironment : IAsyncDisposable
     public async Task ReplaceBackendsAsync(params string[] ids)
     {
         using var client = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
-        var body = "{\"backends\": [" + string.Join(", ", ids.Select(id => $"{{\"url\": \"{Fleet[id].Url.ToString().TrimEnd('/')}\"}}")) + "]}";
+        var body = "{\"backends\": [" + string.Join(", ", ids.Select(id => $"{{\"url\": \"{Fleet[id].ProxyUrl.ToString().TrimEnd('/')}\"}}")) + "]}";
         using var response = await client.PutAsync(new Uri(Proxy.AdminAddress, "/backends"), new StringContent(body, System.Text.Encoding.UTF8, "application/json"));
         response.EnsureSuccessStatusCode();
     }

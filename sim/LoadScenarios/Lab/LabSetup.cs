@@ -21,6 +21,12 @@ public sealed record LabSetup
     /// <summary>Serve the proxied port over TLS (https://, HTTP/2 and HTTP/1.1) with a certificate made for the run.</summary>
     public bool Tls { get; init; }
 
+    /// <summary>
+    /// A TCP relay in front of each backend for network faults (toxics in <see cref="Profiles"/>, or
+    /// set on <c>Fleet[id]</c> while the scenario runs); the proxy is given the relays' addresses.
+    /// </summary>
+    public bool NetworkFaults { get; init; }
+
     /// <summary>Extra proxy flags (e.g. a short --eject-seconds for a failure scenario).</summary>
     public IReadOnlyList<string> ProxyArgs { get; init; } = [];
 }

@@ -124,6 +124,10 @@ public sealed class ControlApiTests
     [InlineData("POST", "/backends/b9/down")]
     [InlineData("POST", "/backends/b9/up")]
     [InlineData("PUT", "/backends/b9/profile")]
+    [InlineData("GET", "/backends/b9/toxics")]
+    [InlineData("POST", "/backends/b9/toxics")]
+    [InlineData("DELETE", "/backends/b9/toxics")]
+    [InlineData("DELETE", "/backends/b9/toxics/latency_downstream")]
     public async Task UnknownBackend_Is404NamingTheFleet(string method, string path)
     {
         await using var lab = await ControlledFleet.StartAsync(2);

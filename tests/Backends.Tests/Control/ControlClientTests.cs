@@ -81,6 +81,52 @@ public sealed class ControlClientTests
     }
 
     [Fact]
+    public async Task Toxic_AddListRemoveClear_ChangeTheRelay()
+    {
+        await using var lab = await ControlledFleet.StartAsync(1, networkFaults: true);
+        using var client = ControlledFleet.Client();
+        var b1 = lab.Fleet["b1"];
+        var file = Path.GetTempFileName();
+        try
+        {
+            await File.WriteAllTextAsync(file, """{ "name": "cut", "type": "limit-data", "attributes": { "bytes": 0 } }""");
+
+            (await RunAsync(lab.ControlUrl, "toxic", "b1", "add", file)).Exit.ShouldBe(0);
+            (await RunAsync(lab.ControlUrl, "toxic", "b1", "add", """{ "type": "latency", "attributes": { "latency": 1 } }""")).Exit.ShouldBe(0);
+
+            (await ControlledFleet.GetThroughRelayAsync(client, b1)).ShouldBeNull();
+            var listed = await RunAsync(lab.ControlUrl, "toxics", "b1");
+            listed.Exit.ShouldBe(0);
+            listed.Out.ShouldContain("\"name\": \"cut\"");
+            listed.Out.ShouldContain("\"name\": \"latency_downstream\"");
+
+            (await RunAsync(lab.ControlUrl, "toxic", "b1", "remove", "cut")).Exit.ShouldBe(0);
+
+            (await ControlledFleet.GetThroughRelayAsync(client, b1)).ShouldBe((HttpStatusCode.OK, "b1"));
+            b1.Toxics.Select(t => t.Name).ShouldBe(["latency_downstream"]);
+
+            (await RunAsync(lab.ControlUrl, "toxic", "b1", "clear")).Exit.ShouldBe(0);
+
+            b1.Toxics.ShouldBeEmpty();
+        }
+        finally
+        {
+            File.Delete(file);
+        }
+    }
+
+    [Fact]
+    public async Task Toxic_RemoveUnknown_ExitsOneNamingIt()
+    {
+        await using var lab = await ControlledFleet.StartAsync(1, networkFaults: true);
+
+        var result = await RunAsync(lab.ControlUrl, "toxic", "b1", "remove", "nothing");
+
+        result.Exit.ShouldBe(1);
+        result.Error.ShouldContain("b1 has no toxic 'nothing'; it has none");
+    }
+
+    [Fact]
     public async Task Refused_ExitsOneWithTheReasonOnStandardError()
     {
         await using var lab = await ControlledFleet.StartAsync(1);
@@ -112,7 +158,10 @@ public sealed class ControlClientTests
     [InlineData("restart", "b1")]
     [InlineData("down")]
     [InlineData("profile", "b1")]
+    [InlineData("toxic", "b1", "add")]
+    [InlineData("toxic", "b1")]
+    [InlineData("toxics")]
     public async Task UnknownCommand_SaysWhatCtlTakes(params string[] command) =>
         (await Should.ThrowAsync<ArgumentException>(() => RunAsync(new Uri("http://127.0.0.1:1"), command)))
-            .Message.ShouldContain("ctl takes: status | down ID | up ID | profile ID FILE-OR-JSON");
+            .Message.ShouldContain("ctl takes: status | down ID | up ID | profile ID FILE-OR-JSON | toxics ID | toxic ID add FILE-OR-JSON | toxic ID remove NAME | toxic ID clear");
 }

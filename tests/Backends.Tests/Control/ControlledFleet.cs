@@ -27,9 +27,9 @@ internal sealed class ControlledFleet : IAsyncDisposable
     public static HttpClient Client() =>
         new(new SocketsHttpHandler { UseProxy = false, PooledConnectionLifetime = TimeSpan.Zero }) { Timeout = TimeSpan.FromSeconds(30) };
 
-    public static async Task<ControlledFleet> StartAsync(int count = 3, ProfileFile? profiles = null)
+    public static async Task<ControlledFleet> StartAsync(int count = 3, ProfileFile? profiles = null, bool networkFaults = false)
     {
-        var fleet = await BackendFleet.StartAsync(new FleetOptions { Count = count, BasePort = 0, Profiles = profiles ?? new ProfileFile() });
+        var fleet = await BackendFleet.StartAsync(new FleetOptions { Count = count, BasePort = 0, Profiles = profiles ?? new ProfileFile(), NetworkFaults = networkFaults });
         try
         {
             var builder = WebApplication.CreateSlimBuilder();
@@ -52,11 +52,18 @@ internal sealed class ControlledFleet : IAsyncDisposable
     /// backend answers there. A stopped backend's port is free and a test process may reuse it,
     /// so "down" is "not answering as itself", not "connection refused".
     /// </summary>
-    public static async Task<(HttpStatusCode Status, string? Id)?> GetAsync(HttpClient client, FakeBackend backend, string path = "/")
+    public static Task<(HttpStatusCode Status, string? Id)?> GetAsync(HttpClient client, FakeBackend backend, string path = "/") =>
+        GetAsync(client, backend.Url, backend, path);
+
+    /// <summary>As <see cref="GetAsync(HttpClient, FakeBackend, string)"/>, through the backend's relay (its <see cref="FakeBackend.ProxyUrl"/>).</summary>
+    public static Task<(HttpStatusCode Status, string? Id)?> GetThroughRelayAsync(HttpClient client, FakeBackend backend, string path = "/") =>
+        GetAsync(client, backend.ProxyUrl, backend, path);
+
+    private static async Task<(HttpStatusCode Status, string? Id)?> GetAsync(HttpClient client, Uri url, FakeBackend backend, string path)
     {
         try
         {
-            using var response = await client.GetAsync(new Uri(backend.Url, path));
+            using var response = await client.GetAsync(new Uri(url, path));
             var id = response.Headers.TryGetValues("X-Backend-Id", out var ids) ? ids.Single() : null;
             return id == backend.Id ? (response.StatusCode, id) : null;
         }

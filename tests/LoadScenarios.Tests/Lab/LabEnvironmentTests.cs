@@ -40,6 +40,24 @@ public sealed class LabEnvironmentTests : IDisposable
     }
 
     [SkippableFact]
+    public async Task ProxyCountsAsync_WithNetworkFaults_MapsTheRelaysToTheirFleetIds()
+    {
+        await using var lab = await StartAsync(new LabSetup { Backends = 2, NetworkFaults = true });
+
+        for (var i = 0; i < 4; i++)
+        {
+            (await s_client.GetAsync(lab.Proxy.ProxyAddress)).EnsureSuccessStatusCode();
+        }
+
+        // The proxy knows the relays' addresses only; the counts still come back by b1, b2.
+        using var stats = System.Text.Json.JsonDocument.Parse(await s_client.GetStringAsync(new Uri(lab.Proxy.AdminAddress, "/stats")));
+        stats.RootElement.GetProperty("backends").EnumerateArray().Select(b => b.GetProperty("address").GetString())
+            .ShouldBe(lab.Fleet.Backends.Select(b => b.RelayUrl!.ToString().TrimEnd('/')), ignoreOrder: true);
+        (await lab.ProxyCountsAsync()).ShouldBe(new Dictionary<string, long> { ["b1"] = 2, ["b2"] = 2 }, ignoreOrder: true);
+        lab.Fleet.ReceivedCounts().ShouldBe(new Dictionary<string, long> { ["b1"] = 2, ["b2"] = 2 }, ignoreOrder: true);
+    }
+
+    [SkippableFact]
     public async Task DrainAsync_TakesABackendOutOfRotation_AndBack()
     {
         await using var lab = await StartAsync(new LabSetup { Backends = 2 });
