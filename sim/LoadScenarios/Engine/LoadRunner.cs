@@ -52,8 +52,8 @@ public static class LoadRunner
                 Completed = recorder.Completed,
                 Bytes = recorder.Bytes,
                 Errors = Enum.GetValues<ErrorKind>().ToDictionary(k => k, recorder.Errors),
-                StatusCodes = new Dictionary<int, long>(recorder.StatusCodes),
-                BackendsAllPhases = new Dictionary<string, long>(recorder.BackendsAllPhases),
+                StatusCodes = recorder.StatusCodes(),
+                BackendsAllPhases = recorder.BackendsAllPhases(),
                 Timeline = timeline,
                 Events = [.. events.OrderBy(e => e.Second)],
             };

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Runtime.CompilerServices;
 using HdrHistogram;
 
 namespace RoundRobinLab.Scenarios.Engine;
@@ -17,17 +18,23 @@ internal sealed class ResponseRecorder
         .WithThreadSafeWrites().WithThreadSafeReads().Create();
 
     private readonly long[] _errors = new long[Enum.GetValues<ErrorKind>().Length];
+    // A counter per key, incremented in place: the keys are few and come early, so after the
+    // first answers a count is a lock-free lookup and one Interlocked (AddOrUpdate took the
+    // bucket's lock, which the lean client's loop threads contended for on every answer).
+    private readonly ConcurrentDictionary<string, StrongBox<long>> _backends = new();
+    private readonly ConcurrentDictionary<int, StrongBox<long>> _statuses = new();
     private long _completed;
     private long _bytes;
-
-    /// <summary>Responses by backend over the whole run, warm-up included: the distribution is a property of every ticket the proxy gave out.</summary>
-    public ConcurrentDictionary<string, long> BackendsAllPhases { get; } = new();
-
-    public ConcurrentDictionary<int, long> StatusCodes { get; } = new();
 
     public volatile bool Measuring;
 
     public long Completed => Interlocked.Read(ref _completed);
+
+    /// <summary>Responses by backend over the whole run, warm-up included: the distribution is a property of every ticket the proxy gave out.</summary>
+    public Dictionary<string, long> BackendsAllPhases() => _backends.ToDictionary(b => b.Key, b => Interlocked.Read(ref b.Value.Value));
+
+    /// <summary>Measured responses by status.</summary>
+    public Dictionary<int, long> StatusCodes() => _statuses.ToDictionary(s => s.Key, s => Interlocked.Read(ref s.Value.Value));
 
     public long Bytes => Interlocked.Read(ref _bytes);
 
@@ -43,7 +50,7 @@ internal sealed class ResponseRecorder
     {
         if (backend is not null)
         {
-            BackendsAllPhases.AddOrUpdate(backend, 1, static (_, count) => count + 1);
+            Interlocked.Increment(ref _backends.GetOrAdd(backend, static _ => new StrongBox<long>()).Value);
         }
 
         if (!measured)
@@ -53,7 +60,7 @@ internal sealed class ResponseRecorder
 
         Interlocked.Increment(ref _completed);
         Interlocked.Add(ref _bytes, bytes);
-        StatusCodes.AddOrUpdate(status, 1, static (_, count) => count + 1);
+        Interlocked.Increment(ref _statuses.GetOrAdd(status, static _ => new StrongBox<long>()).Value);
         if (status >= 500)
         {
             Interlocked.Increment(ref _errors[(int)ErrorKind.ServerError]);

@@ -47,7 +47,7 @@ internal sealed class TimelineSampler(ResponseRecorder recorder, Func<TimeSpan> 
             _measuredStart = elapsed();
             _lastCompleted = recorder.Completed;
             _lastErrors = recorder.ErrorsTotal;
-            _lastBackends = new Dictionary<string, long>(recorder.BackendsAllPhases);
+            _lastBackends = recorder.BackendsAllPhases();
             return _measuredStart;
         }
     }
@@ -84,15 +84,16 @@ internal sealed class TimelineSampler(ResponseRecorder recorder, Func<TimeSpan> 
             var completed = recorder.Completed;
             var errors = recorder.ErrorsTotal;
             var now = elapsed();
+            var backendsSoFar = recorder.BackendsAllPhases();
             if (recorder.Measuring)
             {
                 _merged.Add(interval);
-                var backends = recorder.BackendsAllPhases.ToDictionary(b => b.Key, b => b.Value - _lastBackends.GetValueOrDefault(b.Key));
+                var backends = backendsSoFar.ToDictionary(b => b.Key, b => b.Value - _lastBackends.GetValueOrDefault(b.Key));
                 _timeline.Add(new TimelinePoint(Math.Round((now - _measuredStart).TotalSeconds, 1), completed - _lastCompleted, errors - _lastErrors,
                     interval.TotalCount > 0 ? interval.GetValueAtPercentile(50) / 1000.0 : 0, interval.TotalCount > 0 ? interval.GetValueAtPercentile(99) / 1000.0 : 0, backends));
             }
 
-            _lastBackends = new Dictionary<string, long>(recorder.BackendsAllPhases);
+            _lastBackends = backendsSoFar;
             report = new Progress(now, total, !recorder.Measuring, completed, errors, completed - _lastCompleted, inFlight());
             _lastCompleted = completed;
             _lastErrors = errors;

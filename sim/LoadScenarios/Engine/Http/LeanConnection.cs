@@ -188,7 +188,10 @@ internal sealed class LeanConnection(LeanHttpTransport transport, EventLoop loop
         try
         {
             // NoDelay: a head and a large body go out as two writes, and Nagle would hold the second
-            // until the server acknowledged the first (a delayed ACK: up to 40 ms).
+            // until the server acknowledged the first (a delayed ACK: up to 40 ms). A request in one
+            // write never meets Nagle (nothing is unacknowledged when it goes out), and the probe
+            // (50 users, lean backend, two runs of 3 alternating rounds, medians) measured no
+            // difference beyond noise: with NoDelay 82.8k and 115.0k req/s, without 97.6k and 94.6k.
             var socket = new Socket(endpoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { Blocking = false, NoDelay = true };
             _socket = socket;
             _socketReused = false;

@@ -35,6 +35,8 @@ internal sealed class LeanHttpTransport : IHttpTransport
         Endpoints = [.. addresses.Select(a => new IPEndPoint(a, options.Target.Port)).Select(e => (e, e.Serialize()))];
         // A timeout fires up to a tenth of itself late (at least 10 ms, at most 100 ms).
         var sweep = TimeSpan.FromTicks(Math.Clamp(options.ClientTimeout.Ticks / 10, TimeSpan.TicksPerMillisecond * 10, TimeSpan.TicksPerMillisecond * 100));
+        // One loop per core, as wrk -t<cores>. On this two-core machine one loop measured 80.5k
+        // req/s against two loops' 115.0k (medians of 3 alternating rounds, two loops ahead in two).
         _loops = [.. Enumerable.Range(0, Environment.ProcessorCount).Select(i => new EventLoop($"lean http loop {i}", sweep))];
         _pool = new LeanConnectionPool(() => new LeanConnection(this, _loops[(int)((uint)Interlocked.Increment(ref _nextLoop) % (uint)_loops.Length)]));
         _stop = stop.UnsafeRegister(static transport => ((LeanHttpTransport)transport!).Abort(), this);
