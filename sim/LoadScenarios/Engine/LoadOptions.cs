@@ -30,6 +30,9 @@ public sealed record LoadOptions
     /// <summary>The HTTP version every request asks for, exactly (2.0 needs an https:// target: ALPN).</summary>
     public Version HttpVersion { get; init; } = System.Net.HttpVersion.Version11;
 
+    /// <summary>Where to write the measured phase's latencies as an HdrHistogram interval log (.hlog), one interval a second; null: nowhere.</summary>
+    public string? IntervalLog { get; init; }
+
     /// <summary>For an https:// target with its own certificate: the one certificate (by thumbprint) to trust.</summary>
     public string? TrustedThumbprint { get; init; }
 }

@@ -27,7 +27,7 @@ public static class LoadRunner
         using var transport = transports(stop.Token);
         var sender = new RequestSender(options, recorder);
         var clock = Stopwatch.StartNew();
-        await using var sampler = new TimelineSampler(recorder, () => clock.Elapsed, options.WarmUp + options.Simulation.Duration, () => sender.InFlight, progress);
+        await using var sampler = new TimelineSampler(recorder, () => clock.Elapsed, options.WarmUp + options.Simulation.Duration, () => sender.InFlight, progress, options.IntervalLog);
         var events = new ConcurrentQueue<RunEvent>();
         sampler.Start();
         try

@@ -13,9 +13,10 @@ internal sealed class ResponseRecorder
 {
     public const long HighestLatencyMicros = 60L * 60 * 1_000_000;
 
-    private readonly Recorder _latency = HistogramFactory.With64BitBucketSize()
-        .WithValuesFrom(1).WithValuesUpTo(HighestLatencyMicros).WithPrecisionOf(3)
-        .WithThreadSafeWrites().WithThreadSafeReads().Create();
+    private readonly Recorder _latency = NewRecorder();
+
+    // The same latencies again by backend and status class, for the interval log's tagged lines.
+    private readonly ConcurrentDictionary<(string Backend, int StatusClass), Recorder> _tagged = new();
 
     private readonly long[] _errors = new long[Enum.GetValues<ErrorKind>().Length];
     // A counter per key, incremented in place: the keys are few and come early, so after the
@@ -66,7 +67,9 @@ internal sealed class ResponseRecorder
             Interlocked.Increment(ref _errors[(int)ErrorKind.ServerError]);
         }
 
-        _latency.RecordValue(Math.Clamp((long)latency.TotalMicroseconds, 1, HighestLatencyMicros));
+        var micros = Math.Clamp((long)latency.TotalMicroseconds, 1, HighestLatencyMicros);
+        _latency.RecordValue(micros);
+        _tagged.GetOrAdd((backend ?? "none", status / 100), static _ => NewRecorder()).RecordValue(micros);
     }
 
     public void RecordError(bool measured, ErrorKind kind)
@@ -80,4 +83,18 @@ internal sealed class ResponseRecorder
 
     /// <summary>The latencies recorded since the last call (the recorder swaps buffers underneath).</summary>
     public HistogramBase TakeInterval() => _latency.GetIntervalHistogram();
+
+    /// <summary>
+    /// The latencies since the last call by backend and status class, tagged "b1/2xx" (a tag holds
+    /// no comma or space); together they are what <see cref="TakeInterval"/> gives at the same moment.
+    /// </summary>
+    public List<(string Tag, HistogramBase Histogram)> TakeTaggedIntervals() =>
+        [.. _tagged.OrderBy(t => t.Key).Select(t => (Tag(t.Key.Backend, t.Key.StatusClass), t.Value.GetIntervalHistogram()))];
+
+    private static string Tag(string backend, int statusClass) =>
+        string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{string.Concat(backend.Select(c => c is ',' || char.IsWhiteSpace(c) ? '_' : c))}/{statusClass}xx");
+
+    private static Recorder NewRecorder() => HistogramFactory.With64BitBucketSize()
+        .WithValuesFrom(1).WithValuesUpTo(HighestLatencyMicros).WithPrecisionOf(3)
+        .WithThreadSafeWrites().WithThreadSafeReads().Create();
 }

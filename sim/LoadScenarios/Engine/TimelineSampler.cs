@@ -1,4 +1,5 @@
 using HdrHistogram;
+using RoundRobinLab.Scenarios.Histograms;
 
 namespace RoundRobinLab.Scenarios.Engine;
 
@@ -8,8 +9,10 @@ namespace RoundRobinLab.Scenarios.Engine;
 /// when the measured phase starts and when it ends, and both hand-overs take the same lock as a
 /// tick, so a tick sees the phase switch entirely or not at all.
 /// </summary>
-internal sealed class TimelineSampler(ResponseRecorder recorder, Func<TimeSpan> elapsed, TimeSpan total, Func<long> inFlight, IProgress<Progress>? progress) : IAsyncDisposable
+internal sealed class TimelineSampler(ResponseRecorder recorder, Func<TimeSpan> elapsed, TimeSpan total, Func<long> inFlight, IProgress<Progress>? progress, string? intervalLog = null) : IAsyncDisposable
 {
+    private HlogWriter? _log;
+    private TimeSpan _lastTick;
     private readonly Lock _gate = new();
     private readonly LongHistogram _merged = new(ResponseRecorder.HighestLatencyMicros, 3);
     private readonly List<TimelinePoint> _timeline = [];
@@ -43,8 +46,15 @@ internal sealed class TimelineSampler(ResponseRecorder recorder, Func<TimeSpan> 
         lock (_gate)
         {
             recorder.TakeInterval();
+            recorder.TakeTaggedIntervals();
             recorder.Measuring = true;
             _measuredStart = elapsed();
+            _lastTick = _measuredStart;
+            if (intervalLog is not null)
+            {
+                _log = new HlogWriter(intervalLog, DateTimeOffset.UtcNow, "round-robin lab: latency in microseconds from when each request was due; tagged by backend and status class, the untagged line of an interval is their sum");
+            }
+
             _lastCompleted = recorder.Completed;
             _lastErrors = recorder.ErrorsTotal;
             _lastBackends = recorder.BackendsAllPhases();
@@ -62,7 +72,11 @@ internal sealed class TimelineSampler(ResponseRecorder recorder, Func<TimeSpan> 
         lock (_gate)
         {
             recorder.Measuring = false;
-            _merged.Add(recorder.TakeInterval());
+            var last = recorder.TakeInterval();
+            _merged.Add(last);
+            Log(last, elapsed());
+            _log?.Dispose();
+            _log = null;
             return (_merged, _timeline);
         }
     }
@@ -72,6 +86,25 @@ internal sealed class TimelineSampler(ResponseRecorder recorder, Func<TimeSpan> 
     {
         _timer?.Dispose();
         await _ticking;
+    }
+
+    /// <summary>One interval into the log: the untagged line, then one per backend and status class.</summary>
+    private void Log(HistogramBase interval, TimeSpan now)
+    {
+        var tagged = recorder.TakeTaggedIntervals();
+        if (_log is null)
+        {
+            return;
+        }
+
+        var start = _lastTick - _measuredStart;
+        var length = now - _lastTick;
+        _lastTick = now;
+        _log.Append(interval, null, start, length);
+        foreach (var (tag, histogram) in tagged.Where(t => t.Histogram.TotalCount > 0))
+        {
+            _log.Append(histogram, tag, start, length);
+        }
     }
 
     /// <summary>One tick: what came in since the last one.</summary>
@@ -88,6 +121,7 @@ internal sealed class TimelineSampler(ResponseRecorder recorder, Func<TimeSpan> 
             if (recorder.Measuring)
             {
                 _merged.Add(interval);
+                Log(interval, now);
                 var backends = backendsSoFar.ToDictionary(b => b.Key, b => b.Value - _lastBackends.GetValueOrDefault(b.Key));
                 _timeline.Add(new TimelinePoint(Math.Round((now - _measuredStart).TotalSeconds, 1), completed - _lastCompleted, errors - _lastErrors,
                     interval.TotalCount > 0 ? interval.GetValueAtPercentile(50) / 1000.0 : 0, interval.TotalCount > 0 ? interval.GetValueAtPercentile(99) / 1000.0 : 0, backends));

@@ -61,7 +61,7 @@ public static class ScenarioRunner
         var started = DateTimeOffset.UtcNow;
         if (settings.Target is { } external)
         {
-            var outcome = await LoadRunner.RunAsync(Options(scenario, external, []), progress, cancellationToken);
+            var outcome = await LoadRunner.RunAsync(Options(scenario, external, [], settings.ReportDirectory), progress, cancellationToken);
             return Finish(scenario, new ScenarioResult
             {
                 Scenario = scenario.Name,
@@ -78,17 +78,17 @@ public static class ScenarioRunner
         ScenarioResult result;
         await using (var lab = await LabEnvironment.StartAsync(scenario.Setup, settings.Ports, settings.ProxyBinary, proxyLog))
         {
-            result = await RunInLabAsync(scenario, lab, started, progress, cancellationToken);
+            result = await RunInLabAsync(scenario, lab, settings.ReportDirectory, started, progress, cancellationToken);
         }
 
         return Finish(scenario, result);
     }
 
-    private static async Task<ScenarioResult> RunInLabAsync(Scenario scenario, LabEnvironment lab, DateTimeOffset started, IProgress<Progress>? progress, CancellationToken cancellationToken)
+    private static async Task<ScenarioResult> RunInLabAsync(Scenario scenario, LabEnvironment lab, string reportDirectory, DateTimeOffset started, IProgress<Progress>? progress, CancellationToken cancellationToken)
     {
         var outcome = scenario.WebSocketSessions > 0
             ? await WebSocketRunner.RunAsync(lab.Proxy.ProxyAddress, scenario.WebSocketSessions, scenario.WebSocketConcurrency, WebSocketBinaryBytes, cancellationToken)
-            : await LoadRunner.RunAsync(Options(scenario, lab.Proxy.ProxyAddress, scenario.Actions(lab), lab.CertificateThumbprint), progress, cancellationToken);
+            : await LoadRunner.RunAsync(Options(scenario, lab.Proxy.ProxyAddress, scenario.Actions(lab), reportDirectory, lab.CertificateThumbprint), progress, cancellationToken);
         var even = scenario.EvenAmong ?? [.. lab.Fleet.Backends.Select(b => b.Id)];
         return new ScenarioResult
         {
@@ -122,8 +122,9 @@ public static class ScenarioRunner
         return result;
     }
 
-    private static LoadOptions Options(Scenario scenario, Uri target, IReadOnlyList<TimedAction> actions, string? trustedThumbprint = null) => new()
+    private static LoadOptions Options(Scenario scenario, Uri target, IReadOnlyList<TimedAction> actions, string reportDirectory, string? trustedThumbprint = null) => new()
     {
+        IntervalLog = Path.Combine(reportDirectory, "latency.hlog"),
         Target = target,
         HttpVersion = scenario.HttpVersion,
         TrustedThumbprint = trustedThumbprint,

@@ -130,6 +130,34 @@ public sealed class LoadRunnerTests : IAsyncLifetime
         outcome.BackendsAllPhases.ShouldBe(new Dictionary<string, long> { ["a"] = 50, ["b"] = 50 }, ignoreOrder: true);
     }
 
+    [Fact]
+    public async Task Run_WithAnIntervalLog_WritesTheMeasuredLatencies_UntaggedAndByBackendAndStatusClass()
+    {
+        var log = Path.Combine(Path.GetTempPath(), $"run-{Guid.NewGuid():N}.hlog");
+        try
+        {
+            var outcome = await RunAsync(new LoadOptions
+            {
+                Target = Target,
+                Simulation = LoadSimulation.Users(2, TimeSpan.FromSeconds(30)),
+                WarmUp = TimeSpan.Zero,
+                Requests = n => RequestSpec.Get(n % 2 == 0 ? "/a" : "/b"),
+                MaxRequests = 100,
+                IntervalLog = log,
+            }, "lean");
+
+            var intervals = RoundRobinLab.Scenarios.Histograms.HlogReader.Read(log);
+            intervals.Where(i => i.Tag is null).Sum(i => i.Histogram.TotalCount).ShouldBe(outcome.Latency.TotalCount);
+            intervals.Where(i => i.Tag == "a/2xx").Sum(i => i.Histogram.TotalCount).ShouldBe(50);
+            intervals.Where(i => i.Tag == "b/2xx").Sum(i => i.Histogram.TotalCount).ShouldBe(50);
+            intervals.Select(i => i.Tag).Distinct().Count().ShouldBe(3);
+        }
+        finally
+        {
+            File.Delete(log);
+        }
+    }
+
     [Theory]
     [MemberData(nameof(Clients))]
     public async Task Run_AgainstNothing_CountsConnectErrors(string client)
