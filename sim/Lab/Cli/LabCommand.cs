@@ -1,4 +1,5 @@
 using System.CommandLine;
+using RoundRobinLab.Lab.Agents;
 using RoundRobinLab.Lab.Backends;
 using RoundRobinLab.Lab.Bench;
 using RoundRobinLab.Lab.Calibrate;
@@ -28,6 +29,7 @@ internal static class LabCommand
             ScenarioCommands.Scenario(interrupt),
             ScenarioCommands.List(),
             ScenarioCommands.Ci(interrupt),
+            MergeCommand.Create(interrupt),
             BackendsCommand.Create(interrupt),
             CompareCommand.Create(interrupt),
             CalibrateCommand.Create(interrupt),

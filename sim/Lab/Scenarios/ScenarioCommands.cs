@@ -30,18 +30,34 @@ internal static class ScenarioCommands
     {
         var name = new Argument<string>("name") { Description = "A scenario of the catalogue ('lab scenarios' lists them)." };
         var run = new RunOptions();
-        var command = new Command("scenario", "Run one scenario of the catalogue; exit 1 when a threshold fails.") { name };
+        var agents = LabOptions.Positive("--agents", 1, "Split the load over this many agents (k6's execution segments: their segments add up to the whole). Without --agent-index the lab starts the target and the agents here and merges their results.");
+        var agentIndex = new Option<int?>("--agent-index") { Description = "Run only agent I (0-based) of --agents: its segment of the load against --target, results for 'lab merge'." };
+        var startAt = new Option<DateTimeOffset?>("--start-at") { Description = "An agent starts its load at this UTC time (ISO 8601), the same for every agent." };
+        var command = new Command("scenario", "Run one scenario of the catalogue; exit 1 when a threshold fails.") { name, agents, agentIndex, startAt };
         run.AddTo(command, withLoad: true);
         command.SetAction(async parse =>
         {
             var scenario = Catalogue.Find(parse.GetValue(name)!) ?? throw new ArgumentException($"no scenario '{parse.GetValue(name)}'; 'lab scenarios' lists them.");
-            var settings = await run.SettingsAsync(parse, scenario.Name, null, interrupt);
+            var settings = await run.SettingsAsync(parse, scenario.Name, null, interrupt) with
+            {
+                Agents = parse.GetValue(agents),
+                AgentIndex = parse.GetValue(agentIndex),
+                StartAt = parse.GetValue(startAt),
+            };
+            if (settings.AgentIndex is { } index && index >= settings.Agents)
+            {
+                throw new ArgumentException($"--agent-index {index} is not below --agents {settings.Agents}.");
+            }
+
             if (settings.Target is null)
             {
                 ScenarioRun.RequirePortsFree(settings.Ports, scenario.Setup.Backends);
             }
 
-            return await ScenarioRun.RunAsync(scenario, settings, interrupt) ? LabExit.Passed : LabExit.Failed;
+            var passed = settings.Agents > 1 && settings.AgentIndex is null
+                ? await Agents.LocalAgents.RunAsync(scenario, settings, interrupt)
+                : await ScenarioRun.RunAsync(scenario, settings, interrupt);
+            return passed ? LabExit.Passed : LabExit.Failed;
         });
         return command;
     }
@@ -105,7 +121,7 @@ internal static class ScenarioCommands
         private readonly Option<int?> _users = new("--users") { Description = "Closed model: this many concurrent users." };
         private readonly Option<double?> _warmUp = new("--warmup") { Description = "Warm-up in seconds before measuring, excluded from the results (default 2)." };
         private readonly Option<string[]> _thresholds = new("--threshold") { Description = "Add a threshold, e.g. p99<20ms, errors<0.1%, spread<=1, rps>=5000 (repeatable)." };
-        private readonly Option<Uri?> _target = new("--target") { Description = "Load an existing URL instead of starting the fleet and the proxy." };
+        private readonly Option<string?> _target = new("--target") { Description = "Load an existing URL instead of starting the fleet and the proxy." };
         private readonly Option<string?> _proxy = LabOptions.Proxy();
         private readonly Option<int> _proxyPort = LabOptions.ProxyPort();
         private readonly Option<int> _adminPort = LabOptions.AdminPort();
@@ -131,7 +147,9 @@ internal static class ScenarioCommands
 
         public async Task<RunSettings> SettingsAsync(ParseResult parse, string name, string? reportDirectory, CancellationToken interrupt)
         {
-            var target = parse.GetValue(_target);
+            var target = parse.GetValue(_target) is { } text
+                ? Uri.TryCreate(text, UriKind.Absolute, out var url) && url.Scheme is "http" or "https" ? url : throw new ArgumentException($"--target: '{text}' is not an absolute http:// or https:// URL.")
+                : null;
             return new RunSettings
             {
                 Target = target,

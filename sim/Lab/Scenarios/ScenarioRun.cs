@@ -13,11 +13,18 @@ internal static class ScenarioRun
         var console = new ConsoleReport();
         var result = await ScenarioRunner.RunAsync(scenario, settings, console, cancellationToken);
         console.Finish();
+        return await WriteReportsAsync(result, settings.ReportDirectory, cancellationToken);
+    }
+
+    /// <summary>report.json, report.md and report.html of a run (or of a merge), the summary on the console; whether it passed.</summary>
+    public static async Task<bool> WriteReportsAsync(ScenarioResult result, string directory, CancellationToken cancellationToken)
+    {
+        Directory.CreateDirectory(directory);
         var report = ReportModel.From(result);
-        await File.WriteAllTextAsync(Path.Combine(settings.ReportDirectory, "report.json"), report.ToJson(), cancellationToken);
-        await File.WriteAllTextAsync(Path.Combine(settings.ReportDirectory, "report.md"), MarkdownReport.Render(report), cancellationToken);
-        await File.WriteAllTextAsync(Path.Combine(settings.ReportDirectory, "report.html"), HtmlReport.Render(report), cancellationToken);
-        ConsoleReport.Summary(report, settings.ReportDirectory);
+        await File.WriteAllTextAsync(Path.Combine(directory, "report.json"), report.ToJson(), cancellationToken);
+        await File.WriteAllTextAsync(Path.Combine(directory, "report.md"), MarkdownReport.Render(report), cancellationToken);
+        await File.WriteAllTextAsync(Path.Combine(directory, "report.html"), HtmlReport.Render(report), cancellationToken);
+        ConsoleReport.Summary(report, directory);
         return report.Passed;
     }
 

@@ -27,6 +27,14 @@ public sealed record RunSettings
     public required string ProxyBinary { get; init; }
 
     public required string ReportDirectory { get; init; }
+
+    /// <summary>This run is agent AgentIndex (0-based) of Agents: it sends its segment of the load and judges nothing (the merge does).</summary>
+    public int Agents { get; init; } = 1;
+
+    public int? AgentIndex { get; init; }
+
+    /// <summary>An agent starts at this moment (UTC), so that every agent's seconds are the same seconds.</summary>
+    public DateTimeOffset? StartAt { get; init; }
 }
 
 public static class ScenarioRunner
@@ -45,9 +53,10 @@ public static class ScenarioRunner
         };
         return scenario with
         {
-            Simulation = simulation,
+            Simulation = settings.AgentIndex is { } index ? simulation.Segment(index, settings.Agents) : simulation,
             WarmUp = settings.WarmUp ?? scenario.WarmUp,
-            Thresholds = [.. scenario.Thresholds, .. settings.ExtraThresholds],
+            // An agent's segment is not the load the thresholds were written for: they are evaluated once, on the merge.
+            Thresholds = settings.AgentIndex is null ? [.. scenario.Thresholds, .. settings.ExtraThresholds] : [],
         };
     }
 
@@ -58,6 +67,25 @@ public static class ScenarioRunner
     {
         scenario = WithSettings(scenario, settings);
         Directory.CreateDirectory(settings.ReportDirectory);
+        if (settings.AgentIndex is not null && settings.Target is null)
+        {
+            throw new ArgumentException("an agent loads a shared target: give --target URL (or run --agents N without --agent-index to have the lab start the target and the agents).");
+        }
+
+        if (settings.StartAt is { } startAt)
+        {
+            var wait = startAt - DateTimeOffset.UtcNow;
+            if (wait > TimeSpan.FromHours(1))
+            {
+                throw new ArgumentException($"--start-at {startAt:O} is more than an hour away.");
+            }
+
+            if (wait > TimeSpan.Zero)
+            {
+                await Task.Delay(wait, cancellationToken);
+            }
+        }
+
         var started = DateTimeOffset.UtcNow;
         if (settings.Target is { } external)
         {
@@ -109,7 +137,7 @@ public static class ScenarioRunner
         };
     }
 
-    private static ScenarioResult Finish(Scenario scenario, ScenarioResult result)
+    internal static ScenarioResult Finish(Scenario scenario, ScenarioResult result)
     {
         result.Metrics = ScenarioMetrics.Compute(result);
 
