@@ -43,7 +43,7 @@ public sealed class BackendFleet : IAsyncDisposable
         {
             var id = $"b{i + 1}";
             int? relayPort = !options.NetworkFaults ? null : options.BasePort == 0 ? 0 : options.BasePort + FleetOptions.RelayPortOffset + i;
-            backends[i] = new FakeBackend(id, options.BasePort == 0 ? 0 : options.BasePort + i, options.Mode, options.Profiles.For(id), relayPort);
+            backends[i] = new FakeBackend(id, options.BasePort == 0 ? 0 : options.BasePort + i, options.Mode, options.Profiles.For(id), relayPort) { ListenOnAllInterfaces = options.ListenOnAllInterfaces };
         }
 
         var fleet = new BackendFleet(backends);

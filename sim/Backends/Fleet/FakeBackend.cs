@@ -40,6 +40,9 @@ public sealed class FakeBackend : IAsyncDisposable
 
     public BackendMode Mode { get; }
 
+    /// <summary>Listen on every interface, not only loopback (a fleet in a container).</summary>
+    internal bool ListenOnAllInterfaces { get; init; }
+
     /// <summary>The backend's own address: past the relay, so no network fault applies.</summary>
     public Uri Url => new($"http://127.0.0.1:{Port}");
 

@@ -14,6 +14,12 @@ public sealed record FleetOptions
     public ProfileFile Profiles { get; init; } = new();
 
     /// <summary>
+    /// Listen on every interface instead of loopback only: for a fleet in a container that a proxy
+    /// elsewhere reaches through a Service (deploy/kubernetes). The lab's own runs stay on loopback.
+    /// </summary>
+    public bool ListenOnAllInterfaces { get; init; }
+
+    /// <summary>
     /// A TCP relay in front of every backend, where toxics (network faults) apply; a proxy then
     /// uses <see cref="FakeBackend.ProxyUrl"/>. Off by default: without it nothing stands between.
     /// </summary>

@@ -30,7 +30,7 @@ internal sealed class LeanBackendServer : IBackendServer
         builder.WebHost.ConfigureKestrel(k =>
         {
             k.AddServerHeader = false;
-            k.Listen(IPAddress.Loopback, backend.Port);
+            k.Listen(backend.ListenOnAllInterfaces ? IPAddress.Any : IPAddress.Loopback, backend.Port);
         });
         var app = builder.Build();
         var server = new LeanBackendServer(app);

@@ -28,7 +28,7 @@ internal sealed class WireMockBackendServer : IBackendServer
     {
         var settings = new WireMockServerSettings
         {
-            Urls = [$"http://127.0.0.1:{backend.Port}"],
+            Urls = [$"http://{(backend.ListenOnAllInterfaces ? "0.0.0.0" : "127.0.0.1")}:{backend.Port}"],
             StartAdminInterface = true,
             AllowBodyForAllHttpMethods = true,
             DisableRequestBodyDecompressing = true,

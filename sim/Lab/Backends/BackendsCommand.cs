@@ -24,10 +24,11 @@ internal static class BackendsCommand
         mode.AcceptOnlyFromAmong("wiremock", "lean");
         var profile = new Option<FileInfo?>("--profile") { Description = "A profile file: latency, errors, faults, streaming, large bodies per backend (sim/Backends/README.md)." };
         var controlPort = new Option<int?>("--control-port") { Description = "The control API's port (default: the base port - 1)." };
+        var listenAny = new Option<bool>("--listen-any") { Description = "Listen on every interface, not only 127.0.0.1: for a fleet in a container reached through a Service (deploy/kubernetes). Never needed on one machine." };
         var faults = new Option<bool>("--faults") { Description = $"A TCP relay in front of each backend ({FleetOptions.RelayPortOffset} ports above it) for network faults (toxics: latency, bandwidth, slow-close, timeout, reset-peer, slicer, limit-data); point the proxy at the relays." };
         var command = new Command("backends", "Start the fake-backend fleet on loopback and serve until Ctrl-C. Every backend answers any method and path with an X-Backend-Id header; in wiremock mode the body is JSON (id, method, path, headers, body length and SHA-256) and WireMock's admin API is at /__admin.")
         {
-            count, basePort, mode, profile, controlPort, faults, Control(),
+            count, basePort, mode, profile, controlPort, faults, listenAny, Control(),
         };
         command.SetAction(async parse =>
         {
@@ -38,6 +39,7 @@ internal static class BackendsCommand
                 Mode = parse.GetValue(mode) == "lean" ? BackendMode.Lean : BackendMode.WireMock,
                 Profiles = parse.GetValue(profile) is { } file ? ProfileFile.Load(file.FullName) : new ProfileFile(),
                 NetworkFaults = parse.GetValue(faults),
+                ListenOnAllInterfaces = parse.GetValue(listenAny),
             };
             var control = parse.GetValue(controlPort) ?? new LabPorts(BackendBasePort: options.BasePort).ControlPort;
             if (options.NetworkFaults && Environment.GetEnvironmentVariable(InlineCompletions) is null)
@@ -72,7 +74,7 @@ internal static class BackendsCommand
         await using var fleet = await BackendFleet.StartAsync(options);
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
-        builder.WebHost.ConfigureKestrel(k => k.Listen(System.Net.IPAddress.Loopback, controlPort));
+        builder.WebHost.ConfigureKestrel(k => k.Listen(options.ListenOnAllInterfaces ? System.Net.IPAddress.Any : System.Net.IPAddress.Loopback, controlPort));
         await using var control = builder.Build();
         control.MapFleetControl(fleet);
         await control.StartAsync(interrupt);

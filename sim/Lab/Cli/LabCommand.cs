@@ -41,6 +41,9 @@ internal static class LabCommand
         return root;
     }
 
+    /// <summary>What parsing <paramref name="args"/> finds wrong, without running anything (the manifests' tests use it).</summary>
+    internal static IReadOnlyList<string> ParseErrors(string[] args) => [.. Create(CancellationToken.None).Parse(args).Errors.Select(e => e.Message)];
+
     /// <summary>Parses and runs: bad input and missing tools become one line and exit 2; Ctrl-C exits 130.</summary>
     public static async Task<int> RunAsync(string[] args, CancellationToken interrupt)
     {

@@ -103,6 +103,9 @@ internal static class TestCommand
             await using var writer = new StreamWriter(log) { AutoFlush = true };
             Console.SetOut(writer);
             var verdicts = await ScenarioCommands.RunCiAsync(settings, interrupt);
+            // The same load from three agent processes, merged: the path a multi-machine run takes.
+            var agents = settings with { Agents = 3, Duration = TimeSpan.FromSeconds(3), ReportDirectory = Path.Combine(settings.ReportDirectory, "steady-3-agents") };
+            verdicts.Add(("steady --agents 3", await Agents.LocalAgents.RunAsync(Catalogue.Find("steady")!, agents, interrupt)));
             Console.SetOut(console);
             foreach (var (name, passed) in verdicts)
             {
