@@ -21,7 +21,7 @@ public static class HtmlReport
             .Append(".verdict{font-size:22px;padding:8px 14px;border-radius:6px;display:inline-block}.ok{background:#dcfce7}.bad{background:#fee2e2}")
             .Append("svg{margin:8px 0 20px;border:1px solid #e5e7eb;border-radius:6px}</style></head><body>");
         html.Append(Inv($"<h1>{SvgChart.Escape(r.Scenario)}</h1><p>{SvgChart.Escape(r.Purpose)}</p>"));
-        html.Append(Inv($"<p class=\"verdict {(r.Passed ? "ok" : "bad")}\">{(r.Passed ? "Passed" : "Failed")}: {r.Thresholds.Count(t => t.Passed)} of {r.Thresholds.Count} thresholds hold</p>"));
+        html.Append(Inv($"<p class=\"verdict {(r.Passed ? "ok" : "bad")}\">{(r.Passed ? "Passed" : "Failed")}: {r.Thresholds.Count(t => t.Passed)} of {r.Thresholds.Count} thresholds{(r.Expectations.Count > 0 ? $" and {r.Expectations.Count(e => e.Passed)} of {r.Expectations.Count} expectations" : "")} hold</p>"));
         html.Append(Inv($"<p>{SvgChart.Escape(r.Load)} against {SvgChart.Escape(r.Target)}; measured {r.MeasuredSeconds:0.##} s: <b>{r.Requests}</b> requests, <b>{r.RequestsPerSecond:0.#}</b> req/s, <b>{r.Errors}</b> errors.</p>"));
 
         html.Append("<table><tr><th>threshold</th><th>actual</th><th></th><th style=\"text-align:left\">why</th></tr>");
@@ -31,6 +31,7 @@ public static class HtmlReport
         }
 
         html.Append("</table>");
+        html.Append(ExpectationList(r));
         html.Append(BackendBars(r));
         html.Append(BackendTable(r));
         html.Append(RateOverTime(r));
@@ -38,6 +39,23 @@ public static class HtmlReport
         html.Append("<p style=\"color:#6b7280\">The JSON and Markdown versions of this report are beside it. Latency is measured from when each request was due (open model) or sent (closed model), recorded in an HdrHistogram.</p>");
         html.Append("</body></html>");
         return html.ToString();
+    }
+
+    /// <summary>Each expectation with its verdict, the measured value and how it was measured; the events it names are marked on the rate chart.</summary>
+    private static string ExpectationList(ReportModel r)
+    {
+        if (r.Expectations.Count == 0)
+        {
+            return "";
+        }
+
+        var table = new StringBuilder("<h2>Expectations</h2><table><tr><th>expectation</th><th>measured</th><th></th><th style=\"text-align:left\">how it was measured</th><th style=\"text-align:left\">why</th></tr>");
+        foreach (var e in r.Expectations)
+        {
+            table.Append(Inv($"<tr><td><code>{SvgChart.Escape(e.Expectation)}</code></td><td>{MarkdownReport.Actual(e.Measured)}</td><td class=\"{(e.Passed ? "pass" : "fail")}\">{(e.Passed ? "pass" : "FAIL")}</td><td style=\"text-align:left\">{SvgChart.Escape(e.Measurement)}</td><td style=\"text-align:left\">{SvgChart.Escape(e.Reason)}</td></tr>"));
+        }
+
+        return table.Append("</table>").ToString();
     }
 
     private static string BackendTable(ReportModel r)
@@ -112,9 +130,9 @@ public static class HtmlReport
             chart.Line(r.Timeline.Select(p => (p.Second, (double)p.Errors)), "#dc2626", "errors", dashed: true);
         }
 
-        foreach (var e in r.Events)
+        for (var i = 0; i < r.Events.Count; i++)
         {
-            chart.VerticalMarker(e.Second, e.Label);
+            chart.VerticalMarker(r.Events[i].Second, $"{r.Events[i].Second:0.#} s {r.Events[i].Label}", i % 4);
         }
 
         return chart.Render(SvgChart.NiceTicks(maxX).Select(t => (t, t.ToString("0.#", CultureInfo.InvariantCulture))),

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using RoundRobinLab.Scenarios.Engine;
+using RoundRobinLab.Scenarios.Expectations;
 using RoundRobinLab.Scenarios.Scenarios;
 using RoundRobinLab.Scenarios.Thresholds;
 
@@ -36,6 +37,7 @@ public sealed record ReportModel(
     List<RunEvent> Events,
     Dictionary<string, double> Metrics,
     List<ThresholdResult> Thresholds,
+    List<ExpectationResult> Expectations,
     bool Passed)
 {
     public static ReportModel From(ScenarioResult result)
@@ -61,6 +63,7 @@ public sealed record ReportModel(
             outcome.Events,
             result.Metrics.Where(m => double.IsFinite(m.Value)).ToDictionary(m => m.Key, m => Math.Round(m.Value, 4)),
             result.Thresholds,
+            result.Expectations,
             result.Passed);
     }
 

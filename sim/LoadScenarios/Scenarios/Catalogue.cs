@@ -1,7 +1,9 @@
 using RoundRobinLab.Backends.Profiles;
 using RoundRobinLab.Scenarios.Engine;
+using RoundRobinLab.Scenarios.Expectations;
 using RoundRobinLab.Scenarios.Lab;
 using RoundRobinLab.Scenarios.Thresholds;
+using RoundRobinLab.Scenarios.Timeline;
 
 namespace RoundRobinLab.Scenarios.Scenarios;
 
@@ -284,6 +286,25 @@ public static class Catalogue
             Setup = new LabSetup { Tls = true },
             Simulation = LoadSimulation.Rate(300, TimeSpan.FromSeconds(10)),
             Thresholds = [.. s_even, Threshold.Parse("p99<250ms", "loopback, 300 req/s: far below saturation, TLS included")],
+        },
+        new()
+        {
+            Name = "reset-mid-body",
+            Purpose = "b2's relay resets every connection once the request has reached b2 and its answer is on the way: b2 is ejected within a second, GETs are retried so clients see no errors, b2 serves again once the toxic is cleared.",
+            Setup = new LabSetup { NetworkFaults = true, ProxyArgs = ["--max-fails", "3", "--eject-seconds", "2"] },
+            Simulation = LoadSimulation.Rate(150, TimeSpan.FromSeconds(14)),
+            Timeline =
+            [
+                TimelineEvent.Parse("at 3s fault: b2 reset-peer toxicity 1.0"),
+                TimelineEvent.Parse("at 8s healed: clear b2"),
+            ],
+            Expectations =
+            [
+                Expectation.Parse("b2 out of rotation within 1s after fault", "b2 gets a request every 20 ms; --max-fails 3 resets in a row eject it: well under a second, plus a /stats sample (200 ms)"),
+                Expectation.Parse("errors < 0.1% from fault to healed", "a GET whose answer was reset before any byte of it is retried on the next backend: the client never sees the reset"),
+                Expectation.Parse("b2 serves within 4s after healed", "b2 is readmitted --eject-seconds (2 s) after its last ejection at the latest, then answers; + 1 s for the per-second counts + 1 s of margin"),
+            ],
+            Thresholds = [Threshold.Parse("transport==0", "the proxy always answers: a backend's reset is never passed to the client")],
         },
         new()
         {
