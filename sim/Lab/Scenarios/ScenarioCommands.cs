@@ -121,6 +121,7 @@ internal static class ScenarioCommands
         private readonly Option<int?> _users = new("--users") { Description = "Closed model: this many concurrent users." };
         private readonly Option<double?> _warmUp = new("--warmup") { Description = "Warm-up in seconds before measuring, excluded from the results (default 2)." };
         private readonly Option<string[]> _thresholds = new("--threshold") { Description = "Add a threshold, e.g. p99<20ms, errors<0.1%, spread<=1, rps>=5000 (repeatable)." };
+        private readonly Option<string[]> _proxyArgs = new("--proxy-arg") { Description = "A proxy flag or value after the scenario's own, the later winning (repeatable; e.g. --proxy-arg=--max-fails --proxy-arg=1000 to see a scenario fail without ejection)." };
         private readonly Option<string?> _target = new("--target") { Description = "Load an existing URL instead of starting the fleet and the proxy." };
         private readonly Option<string?> _proxy = LabOptions.Proxy();
         private readonly Option<int> _proxyPort = LabOptions.ProxyPort();
@@ -133,7 +134,7 @@ internal static class ScenarioCommands
         {
             if (withLoad)
             {
-                foreach (var option in new Option[] { _duration, _rate, _users, _warmUp, _thresholds, _target })
+                foreach (var option in new Option[] { _duration, _rate, _users, _warmUp, _thresholds, _target, _proxyArgs })
                 {
                     command.Options.Add(option);
                 }
@@ -158,6 +159,7 @@ internal static class ScenarioCommands
                 Users = parse.GetValue(_users) is { } users ? (int)Positive(users, "--users") : null,
                 WarmUp = Seconds(parse.GetValue(_warmUp), "--warmup"),
                 ExtraThresholds = [.. (parse.GetValue(_thresholds) ?? []).Select(ParseThreshold)],
+                ExtraProxyArgs = parse.GetValue(_proxyArgs) ?? [],
                 Ports = new LabPorts(parse.GetValue(_proxyPort), parse.GetValue(_adminPort), parse.GetValue(_backendBasePort)),
                 // Against an external target no proxy runs: nothing to publish.
                 ProxyBinary = target is null ? await ProxyPublisher.ResolveAsync(parse.GetValue(_proxy), interrupt) : "",

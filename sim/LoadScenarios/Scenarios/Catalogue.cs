@@ -308,6 +308,46 @@ public static class Catalogue
         },
         new()
         {
+            Name = "slow-backend-network",
+            Purpose = "b1's relay is throttled to 64 KB/s while every answer is 32 KiB: b1's p99 rises by far, and round robin still gives b1 its third of the requests.",
+            Setup = new LabSetup { NetworkFaults = true, Profiles = new ProfileFile { Default = new BackendProfile { BodyBytes = 32 * 1024 } } },
+            Simulation = LoadSimulation.Rate(60, TimeSpan.FromSeconds(12)),
+            Timeline =
+            [
+                TimelineEvent.Parse("at 3s throttle: b1 bandwidth 64"),
+                TimelineEvent.Parse("at 9s healed: clear b1"),
+            ],
+            Expectations =
+            [
+                Expectation.Parse("b1 p99 rises 10x from throttle to healed", "32 KiB at 64 KB/s is ~0.5 s a response, against a millisecond or two on loopback"),
+                Expectation.Parse("b1 p99 > 300ms from throttle to healed", "32 KiB at 64 KB/s: at least 0.5 s per response"),
+                Expectation.Parse("b1 share >= 30% from throttle to healed", "round robin ignores speed: a throttled backend keeps its third (33%, less what is still in flight at the window's edges)"),
+                Expectation.Parse("errors <= 0 from throttle to healed", "slow is not failed: the response timeout (100 s) is far away"),
+            ],
+            Thresholds = [Threshold.Parse("spread<=1", "round robin ignores speed: strict rotation over the same 3 backends, nothing fails")],
+        },
+        new()
+        {
+            Name = "blackhole",
+            Purpose = "b2's relay swallows everything and never closes (timeout 0): after --max-fails 3 response timeouts of 0.5 s b2 is ejected, every client gets an answer within a bound, b2 is back after the toxic is cleared.",
+            Setup = new LabSetup { NetworkFaults = true, ProxyArgs = ["--response-timeout", "0.5", "--max-fails", "3", "--eject-seconds", "3"] },
+            Simulation = LoadSimulation.Rate(100, TimeSpan.FromSeconds(14)),
+            Timeline =
+            [
+                TimelineEvent.Parse("at 3s fault: b2 timeout 0"),
+                TimelineEvent.Parse("at 8s healed: clear b2"),
+            ],
+            Expectations =
+            [
+                Expectation.Parse("b2 out of rotation within 1.5s after fault", "3 requests to b2 time out 0.5 s after they were sent, and b2 gets one every 30 ms: ejected ~0.6 s after the fault, + a /stats sample"),
+                Expectation.Parse("max < 1500ms from fault to healed", "every answer within --response-timeout (0.5 s) + 1 s of margin: a blackhole costs a 504, never a hang"),
+                Expectation.Parse("errors < 15% from fault to healed", "only the requests sent to b2 in the 0.5 s before each ejection fail (504): about a third of 0.5 s of load per ejection, ~3.5% of this window each; two ejections fit in it (one readmission after 3 s)"),
+                Expectation.Parse("b2 serves within 5s after healed", "b2 is readmitted --eject-seconds (3 s) after its last ejection at the latest; + 1 s for the per-second counts + 1 s of margin"),
+            ],
+            Thresholds = [Threshold.Parse("transport==0", "the proxy always answers: a timeout is a 504, not a reset")],
+        },
+        new()
+        {
             Name = "probe",
             Purpose = "Plain load and no thresholds: for --target runs and for checking the engine against wrk.",
             Simulation = LoadSimulation.Users(20, TimeSpan.FromSeconds(10)),

@@ -24,6 +24,9 @@ public sealed record RunSettings
 
     public IReadOnlyList<Threshold> ExtraThresholds { get; init; } = [];
 
+    /// <summary>Proxy flags after the scenario's own (the later flag wins): to see a scenario fail without a protection, e.g. --max-fails 1000.</summary>
+    public IReadOnlyList<string> ExtraProxyArgs { get; init; } = [];
+
     public LabPorts Ports { get; init; } = new();
 
     public required string ProxyBinary { get; init; }
@@ -57,6 +60,7 @@ public static class ScenarioRunner
         {
             Simulation = settings.AgentIndex is { } index ? simulation.Segment(index, settings.Agents) : simulation,
             WarmUp = settings.WarmUp ?? scenario.WarmUp,
+            Setup = settings.ExtraProxyArgs.Count == 0 ? scenario.Setup : scenario.Setup with { ProxyArgs = [.. scenario.Setup.ProxyArgs, .. settings.ExtraProxyArgs] },
             // An agent's segment is not the load the thresholds were written for: they are evaluated once, on the merge.
             Thresholds = settings.AgentIndex is null ? [.. scenario.Thresholds, .. settings.ExtraThresholds] : [],
         };
