@@ -219,6 +219,13 @@ public static partial class ScenarioFile
                     return (TimelineEvent.Parse(fields.Text(item, field)), item, field);
                 }
 
+                // "- at 3s fault: b2 timeout 0" unquoted is YAML for a one-entry mapping: read it as the sentence it looks like.
+                if (item is YamlMappingNode { Children.Count: 1 } sentence && sentence.Children.First() is (YamlScalarNode { Value: { } head }, YamlScalarNode { Value: { } tail })
+                    && head.StartsWith("at ", StringComparison.OrdinalIgnoreCase))
+                {
+                    return (TimelineEvent.Parse($"{head}: {tail}"), item, field);
+                }
+
                 var m = fields.Mapping(item, field, "at", "name", "do");
                 var at = m.TryGetValue("at", out var a) ? fields.Seconds(a.Value, $"{field}.at") : throw fields.Fail(item, $"{field}.at", "missing: when, e.g. 5s.");
                 var command = m.TryGetValue("do", out var c) ? c.Value : throw fields.Fail(item, $"{field}.do", "missing: what, e.g. 'b2 reset-peer' or 'clear b2'.");

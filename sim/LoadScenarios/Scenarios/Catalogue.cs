@@ -1,9 +1,7 @@
 using RoundRobinLab.Backends.Profiles;
 using RoundRobinLab.Scenarios.Engine;
-using RoundRobinLab.Scenarios.Expectations;
 using RoundRobinLab.Scenarios.Lab;
 using RoundRobinLab.Scenarios.Thresholds;
-using RoundRobinLab.Scenarios.Timeline;
 
 namespace RoundRobinLab.Scenarios.Scenarios;
 
@@ -289,65 +287,6 @@ public static class Catalogue
         },
         new()
         {
-            Name = "reset-mid-body",
-            Purpose = "b2's relay resets every connection once the request has reached b2 and its answer is on the way: b2 is ejected within a second, GETs are retried so clients see no errors, b2 serves again once the toxic is cleared.",
-            Setup = new LabSetup { NetworkFaults = true, ProxyArgs = ["--max-fails", "3", "--eject-seconds", "2"] },
-            Simulation = LoadSimulation.Rate(150, TimeSpan.FromSeconds(14)),
-            Timeline =
-            [
-                TimelineEvent.Parse("at 3s fault: b2 reset-peer toxicity 1.0"),
-                TimelineEvent.Parse("at 8s healed: clear b2"),
-            ],
-            Expectations =
-            [
-                Expectation.Parse("b2 out of rotation within 1s after fault", "b2 gets a request every 20 ms; --max-fails 3 resets in a row eject it: well under a second, plus a /stats sample (200 ms)"),
-                Expectation.Parse("errors < 0.1% from fault to healed", "a GET whose answer was reset before any byte of it is retried on the next backend: the client never sees the reset"),
-                Expectation.Parse("b2 serves within 4s after healed", "b2 is readmitted --eject-seconds (2 s) after its last ejection at the latest, then answers; + 1 s for the per-second counts + 1 s of margin"),
-            ],
-            Thresholds = [Threshold.Parse("transport==0", "the proxy always answers: a backend's reset is never passed to the client")],
-        },
-        new()
-        {
-            Name = "slow-backend-network",
-            Purpose = "b1's relay is throttled to 64 KB/s while every answer is 32 KiB: b1's p99 rises by far, and round robin still gives b1 its third of the requests.",
-            Setup = new LabSetup { NetworkFaults = true, Profiles = new ProfileFile { Default = new BackendProfile { BodyBytes = 32 * 1024 } } },
-            Simulation = LoadSimulation.Rate(60, TimeSpan.FromSeconds(12)),
-            Timeline =
-            [
-                TimelineEvent.Parse("at 3s throttle: b1 bandwidth 64"),
-                TimelineEvent.Parse("at 9s healed: clear b1"),
-            ],
-            Expectations =
-            [
-                Expectation.Parse("b1 p99 rises 10x from throttle to healed", "32 KiB at 64 KB/s is ~0.5 s a response, against a millisecond or two on loopback"),
-                Expectation.Parse("b1 p99 > 300ms from throttle to healed", "32 KiB at 64 KB/s: at least 0.5 s per response"),
-                Expectation.Parse("b1 share >= 30% from throttle to healed", "round robin ignores speed: a throttled backend keeps its third (33%, less what is still in flight at the window's edges)"),
-                Expectation.Parse("errors <= 0 from throttle to healed", "slow is not failed: the response timeout (100 s) is far away"),
-            ],
-            Thresholds = [Threshold.Parse("spread<=1", "round robin ignores speed: strict rotation over the same 3 backends, nothing fails")],
-        },
-        new()
-        {
-            Name = "blackhole",
-            Purpose = "b2's relay swallows everything and never closes (timeout 0): after --max-fails 3 response timeouts of 0.5 s b2 is ejected, every client gets an answer within a bound, b2 is back after the toxic is cleared.",
-            Setup = new LabSetup { NetworkFaults = true, ProxyArgs = ["--response-timeout", "0.5", "--max-fails", "3", "--eject-seconds", "3"] },
-            Simulation = LoadSimulation.Rate(100, TimeSpan.FromSeconds(14)),
-            Timeline =
-            [
-                TimelineEvent.Parse("at 3s fault: b2 timeout 0"),
-                TimelineEvent.Parse("at 8s healed: clear b2"),
-            ],
-            Expectations =
-            [
-                Expectation.Parse("b2 out of rotation within 1.5s after fault", "3 requests to b2 time out 0.5 s after they were sent, and b2 gets one every 30 ms: ejected ~0.6 s after the fault, + a /stats sample"),
-                Expectation.Parse("max < 1500ms from fault to healed", "every answer within --response-timeout (0.5 s) + 1 s of margin: a blackhole costs a 504, never a hang"),
-                Expectation.Parse("errors < 15% from fault to healed", "only the requests sent to b2 in the 0.5 s before each ejection fail (504): about a third of 0.5 s of load per ejection, ~3.5% of this window each; two ejections fit in it (one readmission after 3 s)"),
-                Expectation.Parse("b2 serves within 5s after healed", "b2 is readmitted --eject-seconds (3 s) after its last ejection at the latest; + 1 s for the per-second counts + 1 s of margin"),
-            ],
-            Thresholds = [Threshold.Parse("transport==0", "the proxy always answers: a timeout is a 504, not a reset")],
-        },
-        new()
-        {
             Name = "probe",
             Purpose = "Plain load and no thresholds: for --target runs and for checking the engine against wrk.",
             Simulation = LoadSimulation.Users(20, TimeSpan.FromSeconds(10)),
@@ -369,6 +308,36 @@ public static class Catalogue
     ];
 
     public static Scenario? Find(string name) => All.FirstOrDefault(s => s.Name.Equals(name, StringComparison.OrdinalIgnoreCase));
+
+    /// <summary>
+    /// The built-in scenarios and those in <paramref name="directory"/> (*.yaml, *.yml, *.json, one
+    /// scenario each), in that order; a file may not take a built-in scenario's name, nor another file's.
+    /// </summary>
+    public static IReadOnlyList<Scenario> WithFiles(string directory)
+    {
+        if (!Directory.Exists(directory))
+        {
+            return All;
+        }
+
+        var scenarios = All.ToList();
+        foreach (var path in Directory.EnumerateFiles(directory).Where(IsScenarioFile).Order(StringComparer.Ordinal))
+        {
+            var scenario = Files.ScenarioFile.Load(path);
+            if (scenarios.FirstOrDefault(s => s.Name.Equals(scenario.Name, StringComparison.OrdinalIgnoreCase)) is { } taken)
+            {
+                throw new Files.ScenarioFileException($"{path}:1: name: '{scenario.Name}' is taken by {taken.SourceFile ?? "a built-in scenario"}.");
+            }
+
+            scenarios.Add(scenario);
+        }
+
+        return scenarios;
+    }
+
+    /// <summary>Whether the path names a scenario file by its extension.</summary>
+    public static bool IsScenarioFile(string path) =>
+        Path.GetExtension(path).ToLowerInvariant() is ".yaml" or ".yml" or ".json";
 
     /// <summary>40% GET, 15% HEAD, 15% POST with 64 KiB, 10% PUT with 1 MiB, 10% DELETE, 10% PATCH with 1 KiB.</summary>
     private static RequestSpec Mixed(long n) => (n % 20) switch
