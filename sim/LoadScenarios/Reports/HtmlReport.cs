@@ -132,7 +132,7 @@ public static class HtmlReport
 
         for (var i = 0; i < r.Events.Count; i++)
         {
-            chart.VerticalMarker(r.Events[i].Second, $"{r.Events[i].Second:0.#} s {r.Events[i].Label}", i % 4);
+            chart.VerticalMarker(r.Events[i].Second, r.Events[i].Label, i % 4);
         }
 
         return chart.Render(SvgChart.NiceTicks(maxX).Select(t => (t, t.ToString("0.#", CultureInfo.InvariantCulture))),

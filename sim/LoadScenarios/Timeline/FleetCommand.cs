@@ -8,7 +8,7 @@ namespace RoundRobinLab.Scenarios.Timeline;
 /// One thing a timeline does to the running lab, written as a short sentence:
 /// <code>
 /// b2 reset-peer toxicity 1.0      a toxic on b2's relay (its main number first: b1 bandwidth 64, b2 timeout 0, b1 latency 100 jitter 10)
-/// clear b2                         every toxic off b2's relay
+/// clear b2                         every toxic off b2's relay (also "b2 clear", and so for the verbs below)
 /// remove b2 NAME                   one toxic off (its name: TYPE_STREAM unless given with `name`)
 /// down b2 | up b2                  the backend (and its relay) stops or starts listening
 /// drain b2 | undrain b2            through the proxy's admin API
@@ -38,6 +38,12 @@ public sealed record FleetCommand(FleetCommandKind Kind, string Backend, Toxic? 
         if (words.Length < 2)
         {
             throw new FormatException($"'{text}': write 'BACKEND TOXIC [VALUE] [KEY VALUE]...', 'clear BACKEND', 'remove BACKEND NAME', 'down|up|drain|undrain BACKEND'.");
+        }
+
+        // "b2 down" reads as well as "down b2": a verb after the backend is moved first.
+        if (words.Length == 2 && words[1].ToLowerInvariant() is "clear" or "down" or "up" or "drain" or "undrain")
+        {
+            words = [words[1], words[0]];
         }
 
         switch (words[0].ToLowerInvariant())
