@@ -108,15 +108,9 @@ public static class ScenarioRunner
             });
         }
 
-        if (scenario.Timeline.Any(e => e.Command.NeedsRelays) && !scenario.Setup.NetworkFaults)
-        {
-            // A toxic needs the relays in front of the backends: the timeline asks for them.
-            scenario = scenario with { Setup = scenario.Setup with { NetworkFaults = true } };
-        }
-
         var proxyLog = Path.Combine(settings.ReportDirectory, "proxy.log");
         ScenarioResult result;
-        await using (var lab = await LabEnvironment.StartAsync(scenario.Setup, settings.Ports, settings.ProxyBinary, proxyLog))
+        await using (var lab = await LabEnvironment.StartAsync(SetupFor(scenario), settings.Ports, settings.ProxyBinary, proxyLog))
         {
             result = await RunInLabAsync(scenario, lab, settings.ReportDirectory, started, progress, cancellationToken);
         }
@@ -129,7 +123,7 @@ public static class ScenarioRunner
         // Only a scenario that judges the run over time pays for the /stats poller.
         var watch = scenario.Expectations.Count > 0 || scenario.Timeline.Count > 0;
         await using var poller = watch ? new ProxyStatsPoller(lab) : null;
-        IReadOnlyList<TimedAction> actions = [.. scenario.Actions(lab), .. scenario.Timeline.Select(e => new TimedAction(e.At, e.Label, () => e.Command.RunAsync(lab)))];
+        var actions = ActionsFor(scenario, lab);
         var outcome = scenario.WebSocketSessions > 0
             ? await WebSocketRunner.RunAsync(lab.Proxy.ProxyAddress, scenario.WebSocketSessions, scenario.WebSocketConcurrency, WebSocketBinaryBytes, cancellationToken)
             : await LoadRunner.RunAsync(Options(scenario, lab.Proxy.ProxyAddress, actions, reportDirectory, lab.CertificateThumbprint) with { MeasuringStarted = poller is null ? null : poller.MeasuringStarted },
@@ -157,6 +151,14 @@ public static class ScenarioRunner
             BackendLatency = watch && File.Exists(intervalLog) ? BackendIntervals(intervalLog) : [],
         };
     }
+
+    /// <summary>The lab the scenario needs: with the relays in front of the backends when its timeline sets toxics.</summary>
+    public static LabSetup SetupFor(Scenario scenario) =>
+        scenario.Timeline.Any(e => e.Command.NeedsRelays) ? scenario.Setup with { NetworkFaults = true } : scenario.Setup;
+
+    /// <summary>The scenario's own actions and its timeline's events, each recorded as a RunEvent when it runs.</summary>
+    public static IReadOnlyList<TimedAction> ActionsFor(Scenario scenario, LabEnvironment lab) =>
+        [.. scenario.Actions(lab), .. scenario.Timeline.Select(e => new TimedAction(e.At, e.Label, () => e.Command.RunAsync(lab)))];
 
     internal static ScenarioResult Finish(Scenario scenario, ScenarioResult result)
     {
