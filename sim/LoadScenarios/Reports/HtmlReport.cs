@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using RoundRobinLab.Scenarios.Expectations;
 
 namespace RoundRobinLab.Scenarios.Reports;
 
@@ -35,6 +36,7 @@ public static class HtmlReport
         html.Append(BackendBars(r));
         html.Append(BackendTable(r));
         html.Append(RateOverTime(r));
+        html.Append(RotationOverTime(r));
         html.Append(PercentileCurve(r));
         html.Append("<p style=\"color:#6b7280\">The JSON and Markdown versions of this report are beside it. Latency is measured from when each request was due (open model) or sent (closed model), recorded in an HdrHistogram.</p>");
         html.Append("</body></html>");
@@ -137,6 +139,41 @@ public static class HtmlReport
 
         return chart.Render(SvgChart.NiceTicks(maxX).Select(t => (t, t.ToString("0.#", CultureInfo.InvariantCulture))),
             ticks.Select(t => (t, t.ToString("0.##", CultureInfo.InvariantCulture))));
+    }
+
+    /// <summary>
+    /// One lane per backend: high while the proxy's /stats showed it in rotation, low while out,
+    /// stepping at each sample (every ~200 ms); the events marked as on the rate chart.
+    /// </summary>
+    private static string RotationOverTime(ReportModel r)
+    {
+        var samples = r.Rotation.Where(s => s.Second >= 0).ToList();
+        if (samples.Count == 0)
+        {
+            return "";
+        }
+
+        var backends = samples.SelectMany(s => s.InRotation.Keys).Distinct().Order(StringComparer.Ordinal).ToList();
+        var maxX = Math.Max(1, Math.Max(samples[^1].Second, r.Timeline.Count > 0 ? r.Timeline[^1].Second : 0));
+        var chart = new SvgChart("In rotation (proxy /stats)", 0, maxX, 0, backends.Count, "seconds into the measured phase", "backend: high = in rotation");
+        for (var i = 0; i < backends.Count; i++)
+        {
+            var lane = i;
+            var id = backends[i];
+            double Level(RotationSample s) => lane + (s.InRotation.GetValueOrDefault(id) ? 0.8 : 0.2);
+            var points = samples.SelectMany((s, k) => k + 1 < samples.Count
+                ? new[] { (s.Second, Level(s)), (samples[k + 1].Second, Level(s)) }
+                : [(s.Second, Level(s))]);
+            chart.Line(points, SvgChart.Palette[i % SvgChart.Palette.Length], id);
+        }
+
+        for (var i = 0; i < r.Events.Count; i++)
+        {
+            chart.VerticalMarker(r.Events[i].Second, r.Events[i].Label, i % 4);
+        }
+
+        return chart.Render(SvgChart.NiceTicks(maxX).Select(t => (t, t.ToString("0.#", CultureInfo.InvariantCulture))),
+            backends.Select((b, i) => (i + 0.5, b)));
     }
 
     private static string PercentileCurve(ReportModel r)

@@ -30,6 +30,24 @@ public sealed class ExpectationReportTests
     }
 
     [Fact]
+    public void Html_WithRotationSamples_DrawsALanePerBackendWithTheEvents()
+    {
+        var report = ReportModel.From(SampleRun.Result()) with
+        {
+            Rotation = [.. Enumerable.Range(0, 26).Select(i => new RotationSample(i * 0.2, new() { ["b1"] = true, ["b2"] = i * 0.2 is < 2 or >= 4, ["b3"] = true }))],
+        };
+
+        var html = HtmlReport.Render(report);
+
+        var chart = System.Text.RegularExpressions.Regex.Match(html, "<svg[^>]*>(?:(?!</svg>).)*In rotation \\(proxy /stats\\)(?:(?!</svg>).)*</svg>").Value;
+        chart.ShouldNotBeEmpty();
+        System.Text.RegularExpressions.Regex.Count(chart, "<polyline").ShouldBe(3);
+        chart.ShouldContain("b2 down");
+        chart.ShouldContain("b2 up");
+        HtmlReport.Render(ReportModel.From(SampleRun.Result())).ShouldNotContain("In rotation");
+    }
+
+    [Fact]
     public void Finish_PassingExpectations_KeepTheThresholdsVerdict()
     {
         var result = Judged("errors <= 5 from start to end");
