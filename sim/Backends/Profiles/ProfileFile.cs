@@ -21,25 +21,41 @@ public sealed record ProfileFile
 
     public static ProfileFile Load(string path)
     {
+        string json;
+        try
+        {
+            json = File.ReadAllText(path);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new ArgumentException($"--profile {path}: {e.Message}", e);
+        }
+
+        return Parse(json, $"--profile {path}");
+    }
+
+    /// <summary>A profile file's JSON, validated; <paramref name="where"/> starts every error message (e.g. a scenario file's setup.profiles).</summary>
+    public static ProfileFile Parse(string json, string where)
+    {
         ProfileFile? file;
         try
         {
-            file = JsonSerializer.Deserialize(File.ReadAllText(path), ProfileJsonContext.Default.ProfileFile);
+            file = JsonSerializer.Deserialize(json, ProfileJsonContext.Default.ProfileFile);
         }
-        catch (Exception e) when (e is JsonException or IOException or UnauthorizedAccessException)
+        catch (JsonException e)
         {
-            throw new ArgumentException($"--profile {path}: {e.Message}", e);
+            throw new ArgumentException($"{where}: {e.Message}", e);
         }
 
         file ??= new ProfileFile();
         if (file.Default is not null)
         {
-            ProfileValidation.Validate(file.Default, $"--profile {path}: default");
+            ProfileValidation.Validate(file.Default, $"{where}: default");
         }
 
         foreach (var (id, profile) in file.Backends)
         {
-            ProfileValidation.Validate(profile, $"--profile {path}: backends.{id}");
+            ProfileValidation.Validate(profile, $"{where}: backends.{id}");
         }
 
         return file;

@@ -34,7 +34,7 @@ internal static class LocalAgents
         {
             if (settings.Target is null)
             {
-                lab = await LabEnvironment.StartAsync(scenario.Setup, settings.Ports, settings.ProxyBinary, Path.Combine(settings.ReportDirectory, "proxy.log"));
+                lab = await LabEnvironment.StartAsync(ScenarioRunner.SetupFor(scenario), settings.Ports, settings.ProxyBinary, Path.Combine(settings.ReportDirectory, "proxy.log"));
             }
 
             var target = settings.Target ?? lab!.Proxy.ProxyAddress;
@@ -53,7 +53,7 @@ internal static class LocalAgents
                 // The actions act on the target, which lives here: at their moments of the agents' measured phase.
                 var measuredStart = startAt + effective.WarmUp;
                 var events = new System.Collections.Concurrent.ConcurrentQueue<RunEvent>();
-                var actions = lab is null ? [] : scenario.Actions(lab).Select(a => RunActionAsync(a, measuredStart, events, interrupt)).ToArray();
+                var actions = lab is null ? [] : ScenarioRunner.ActionsFor(scenario, lab).Select(a => RunActionAsync(a, measuredStart, events, interrupt)).ToArray();
                 using var bound = CancellationTokenSource.CreateLinkedTokenSource(interrupt);
                 bound.CancelAfter(s_startMargin + effective.WarmUp + effective.Simulation.Duration + effective.ClientTimeout + TimeSpan.FromSeconds(60));
                 for (var i = 0; i < processes.Count; i++)

@@ -3,6 +3,7 @@ using System.Globalization;
 using RoundRobinLab.Harness;
 using RoundRobinLab.Lab.Cli;
 using RoundRobinLab.Lab.Toolchain;
+using RoundRobinLab.Scenarios.Files;
 using RoundRobinLab.Scenarios.Scenarios;
 using RoundRobinLab.Scenarios.Thresholds;
 
@@ -28,16 +29,17 @@ internal static class ScenarioCommands
 
     public static Command Scenario(CancellationToken interrupt)
     {
-        var name = new Argument<string>("name") { Description = "A scenario of the catalogue ('lab scenarios' lists them)." };
+        var name = new Argument<string?>("name") { Description = "A scenario of the catalogue ('lab scenarios' lists them), or a scenario file (PATH.yaml).", Arity = ArgumentArity.ZeroOrOne };
+        var file = new Option<string?>("--file") { Description = "Run the scenario in this file (YAML or JSON; see scenarios/ for examples) instead of one of the catalogue." };
         var run = new RunOptions();
         var agents = LabOptions.Positive("--agents", 1, "Split the load over this many agents (k6's execution segments: their segments add up to the whole). Without --agent-index the lab starts the target and the agents here and merges their results.");
         var agentIndex = new Option<int?>("--agent-index") { Description = "Run only agent I (0-based) of --agents: its segment of the load against --target, results for 'lab merge'." };
         var startAt = new Option<DateTimeOffset?>("--start-at") { Description = "An agent starts its load at this UTC time (ISO 8601), the same for every agent." };
-        var command = new Command("scenario", "Run one scenario of the catalogue; exit 1 when a threshold fails.") { name, agents, agentIndex, startAt };
+        var command = new Command("scenario", "Run one scenario of the catalogue or of a file; exit 1 when a threshold or an expectation fails.") { name, file, agents, agentIndex, startAt };
         run.AddTo(command, withLoad: true);
         command.SetAction(async parse =>
         {
-            var scenario = Catalogue.Find(parse.GetValue(name)!) ?? throw new ArgumentException($"no scenario '{parse.GetValue(name)}'; 'lab scenarios' lists them.");
+            var scenario = Choose(parse.GetValue(name), parse.GetValue(file));
             var settings = await run.SettingsAsync(parse, scenario.Name, null, interrupt) with
             {
                 Agents = parse.GetValue(agents),
@@ -62,16 +64,44 @@ internal static class ScenarioCommands
         return command;
     }
 
+    /// <summary>The scenarios' directory at the repository root: each file there joins the catalogue.</summary>
+    public static string ScenarioDirectory => Path.Combine(LabPaths.RepositoryRoot, "scenarios");
+
+    /// <summary>A file given with --file or as the name (it ends in .yaml, .yml or .json, or exists), else a scenario of the catalogue or of scenarios/.</summary>
+    private static Scenario Choose(string? name, string? file)
+    {
+        if (file is not null && name is not null)
+        {
+            throw new ArgumentException($"give a scenario name or --file, not both ('{name}' and --file {file}).");
+        }
+
+        var path = file ?? (name is not null && (Catalogue.IsScenarioFile(name) || File.Exists(name)) ? name : null);
+        if (path is not null)
+        {
+            return File.Exists(path) ? ScenarioFile.Load(path) : throw new ArgumentException($"no scenario file '{path}'.");
+        }
+
+        if (name is null)
+        {
+            throw new ArgumentException("name a scenario ('lab scenarios' lists them) or give --file PATH.");
+        }
+
+        return Catalogue.WithFiles(ScenarioDirectory).FirstOrDefault(s => s.Name.Equals(name, StringComparison.OrdinalIgnoreCase))
+            ?? throw new ArgumentException($"no scenario '{name}'; 'lab scenarios' lists them.");
+    }
+
     public static Command List()
     {
-        var command = new Command("scenarios", "List the scenarios: what each shows, its load and what it asserts.");
+        var command = new Command("scenarios", "List the scenarios (built in, and the files in scenarios/): what each shows, its load and what it asserts.");
         command.SetAction(_ =>
         {
-            foreach (var scenario in Catalogue.All)
+            foreach (var scenario in Catalogue.WithFiles(ScenarioDirectory))
             {
-                Console.WriteLine($"{scenario.Name,-16} {scenario.Purpose}");
-                var asserts = scenario.Thresholds.Count == 0 ? "nothing (no thresholds)" : string.Join(", ", scenario.Thresholds.Select(t => t.Text));
-                Console.WriteLine($"{"",-16} load: {scenario.Simulation.Describe()}; asserts: {asserts}");
+                Console.WriteLine($"{scenario.Name,-20} {scenario.Purpose}");
+                var asserts = scenario.Thresholds.Count + scenario.Expectations.Count == 0 ? "nothing (no thresholds)"
+                    : string.Join(", ", scenario.Thresholds.Select(t => t.Text).Concat(scenario.Expectations.Select(e => e.Text)));
+                var from = scenario.SourceFile is { } source ? $"; from {Path.GetRelativePath(LabPaths.RepositoryRoot, source)}" : "";
+                Console.WriteLine($"{"",-20} load: {scenario.Simulation.Describe()}{(scenario.Timeline.Count > 0 ? $"; timeline: {string.Join(", ", scenario.Timeline.Select(e => $"{e.At.TotalSeconds:0.#}s {e.Text}"))}" : "")}; asserts: {asserts}{from}");
             }
         });
         return command;
@@ -121,6 +151,7 @@ internal static class ScenarioCommands
         private readonly Option<int?> _users = new("--users") { Description = "Closed model: this many concurrent users." };
         private readonly Option<double?> _warmUp = new("--warmup") { Description = "Warm-up in seconds before measuring, excluded from the results (default 2)." };
         private readonly Option<string[]> _thresholds = new("--threshold") { Description = "Add a threshold, e.g. p99<20ms, errors<0.1%, spread<=1, rps>=5000 (repeatable)." };
+        private readonly Option<string[]> _proxyArgs = new("--proxy-arg") { Description = "A proxy flag or value after the scenario's own, the later winning (repeatable; e.g. --proxy-arg=--max-fails --proxy-arg=1000 to see a scenario fail without ejection)." };
         private readonly Option<string?> _target = new("--target") { Description = "Load an existing URL instead of starting the fleet and the proxy." };
         private readonly Option<string?> _proxy = LabOptions.Proxy();
         private readonly Option<int> _proxyPort = LabOptions.ProxyPort();
@@ -133,7 +164,7 @@ internal static class ScenarioCommands
         {
             if (withLoad)
             {
-                foreach (var option in new Option[] { _duration, _rate, _users, _warmUp, _thresholds, _target })
+                foreach (var option in new Option[] { _duration, _rate, _users, _warmUp, _thresholds, _target, _proxyArgs })
                 {
                     command.Options.Add(option);
                 }
@@ -158,6 +189,7 @@ internal static class ScenarioCommands
                 Users = parse.GetValue(_users) is { } users ? (int)Positive(users, "--users") : null,
                 WarmUp = Seconds(parse.GetValue(_warmUp), "--warmup"),
                 ExtraThresholds = [.. (parse.GetValue(_thresholds) ?? []).Select(ParseThreshold)],
+                ExtraProxyArgs = parse.GetValue(_proxyArgs) ?? [],
                 Ports = new LabPorts(parse.GetValue(_proxyPort), parse.GetValue(_adminPort), parse.GetValue(_backendBasePort)),
                 // Against an external target no proxy runs: nothing to publish.
                 ProxyBinary = target is null ? await ProxyPublisher.ResolveAsync(parse.GetValue(_proxy), interrupt) : "",

@@ -27,6 +27,9 @@ public sealed record LoadOptions
 
     public IReadOnlyList<TimedAction> Actions { get; init; } = [];
 
+    /// <summary>Called as the measured phase starts, before the actions: others' clocks (the /stats poller's) can start from the same moment.</summary>
+    public Action? MeasuringStarted { get; init; }
+
     /// <summary>The HTTP version every request asks for, exactly (2.0 needs an https:// target: ALPN).</summary>
     public Version HttpVersion { get; init; } = System.Net.HttpVersion.Version11;
 

@@ -38,6 +38,7 @@ public static class LoadRunner
             }
 
             var measuredStart = sampler.StartMeasuring();
+            options.MeasuringStarted?.Invoke();
             var actions = options.Actions.Select(a => RunActionAsync(a, () => (clock.Elapsed - measuredStart).TotalSeconds, events, stop.Token)).ToArray();
             await RunPhaseAsync(options.Simulation, options, sender, transport, stop.Token);
             // The rate is over the time the load was applied; draining the last answers is not part of it.

@@ -74,13 +74,17 @@ public sealed class LabEnvironment : IAsyncDisposable
     {
         using var client = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
         using var stats = JsonDocument.Parse(await client.GetStringAsync(new Uri(Proxy.AdminAddress, "/stats")));
-        // Both addresses: the proxy knows the relay's with network faults on, the backend's otherwise.
-        var byUrl = Fleet.Backends.SelectMany(b => new[] { b.Url, b.ProxyUrl }.Distinct().Select(u => (Url: u.ToString().TrimEnd('/'), b.Id)))
-            .ToDictionary(x => x.Url, x => x.Id);
+        var byUrl = BackendIdsByAddress();
         return stats.RootElement.GetProperty("backends").EnumerateArray().ToDictionary(
             b => byUrl.GetValueOrDefault(b.GetProperty("address").GetString()!, b.GetProperty("address").GetString()!),
             b => b.GetProperty("requests").GetInt64());
     }
+
+    /// <summary>Backend ids by the address /stats shows.</summary>
+    internal Dictionary<string, string> BackendIdsByAddress() =>
+        // Both addresses: the proxy knows the relay's with network faults on, the backend's otherwise.
+        Fleet.Backends.SelectMany(b => new[] { b.Url, b.ProxyUrl }.Distinct().Select(u => (Url: u.ToString().TrimEnd('/'), b.Id)))
+            .ToDictionary(x => x.Url, x => x.Id);
 
     /// <summary>
     /// How often the rotation changed by health (ejections and readmissions, summed over the

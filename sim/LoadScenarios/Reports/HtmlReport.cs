@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using RoundRobinLab.Scenarios.Expectations;
 
 namespace RoundRobinLab.Scenarios.Reports;
 
@@ -21,7 +22,7 @@ public static class HtmlReport
             .Append(".verdict{font-size:22px;padding:8px 14px;border-radius:6px;display:inline-block}.ok{background:#dcfce7}.bad{background:#fee2e2}")
             .Append("svg{margin:8px 0 20px;border:1px solid #e5e7eb;border-radius:6px}</style></head><body>");
         html.Append(Inv($"<h1>{SvgChart.Escape(r.Scenario)}</h1><p>{SvgChart.Escape(r.Purpose)}</p>"));
-        html.Append(Inv($"<p class=\"verdict {(r.Passed ? "ok" : "bad")}\">{(r.Passed ? "Passed" : "Failed")}: {r.Thresholds.Count(t => t.Passed)} of {r.Thresholds.Count} thresholds hold</p>"));
+        html.Append(Inv($"<p class=\"verdict {(r.Passed ? "ok" : "bad")}\">{(r.Passed ? "Passed" : "Failed")}: {r.Thresholds.Count(t => t.Passed)} of {r.Thresholds.Count} thresholds{(r.Expectations.Count > 0 ? $" and {r.Expectations.Count(e => e.Passed)} of {r.Expectations.Count} expectations" : "")} hold</p>"));
         html.Append(Inv($"<p>{SvgChart.Escape(r.Load)} against {SvgChart.Escape(r.Target)}; measured {r.MeasuredSeconds:0.##} s: <b>{r.Requests}</b> requests, <b>{r.RequestsPerSecond:0.#}</b> req/s, <b>{r.Errors}</b> errors.</p>"));
 
         html.Append("<table><tr><th>threshold</th><th>actual</th><th></th><th style=\"text-align:left\">why</th></tr>");
@@ -31,13 +32,32 @@ public static class HtmlReport
         }
 
         html.Append("</table>");
+        html.Append(ExpectationList(r));
         html.Append(BackendBars(r));
         html.Append(BackendTable(r));
         html.Append(RateOverTime(r));
+        html.Append(RotationOverTime(r));
         html.Append(PercentileCurve(r));
         html.Append("<p style=\"color:#6b7280\">The JSON and Markdown versions of this report are beside it. Latency is measured from when each request was due (open model) or sent (closed model), recorded in an HdrHistogram.</p>");
         html.Append("</body></html>");
         return html.ToString();
+    }
+
+    /// <summary>Each expectation with its verdict, the measured value and how it was measured; the events it names are marked on the rate chart.</summary>
+    private static string ExpectationList(ReportModel r)
+    {
+        if (r.Expectations.Count == 0)
+        {
+            return "";
+        }
+
+        var table = new StringBuilder("<h2>Expectations</h2><table><tr><th>expectation</th><th>measured</th><th></th><th style=\"text-align:left\">how it was measured</th><th style=\"text-align:left\">why</th></tr>");
+        foreach (var e in r.Expectations)
+        {
+            table.Append(Inv($"<tr><td><code>{SvgChart.Escape(e.Expectation)}</code></td><td>{MarkdownReport.Actual(e.Measured)}</td><td class=\"{(e.Passed ? "pass" : "fail")}\">{(e.Passed ? "pass" : "FAIL")}</td><td style=\"text-align:left\">{SvgChart.Escape(e.Measurement)}</td><td style=\"text-align:left\">{SvgChart.Escape(e.Reason)}</td></tr>"));
+        }
+
+        return table.Append("</table>").ToString();
     }
 
     private static string BackendTable(ReportModel r)
@@ -112,13 +132,48 @@ public static class HtmlReport
             chart.Line(r.Timeline.Select(p => (p.Second, (double)p.Errors)), "#dc2626", "errors", dashed: true);
         }
 
-        foreach (var e in r.Events)
+        for (var i = 0; i < r.Events.Count; i++)
         {
-            chart.VerticalMarker(e.Second, e.Label);
+            chart.VerticalMarker(r.Events[i].Second, r.Events[i].Label, i % 4);
         }
 
         return chart.Render(SvgChart.NiceTicks(maxX).Select(t => (t, t.ToString("0.#", CultureInfo.InvariantCulture))),
             ticks.Select(t => (t, t.ToString("0.##", CultureInfo.InvariantCulture))));
+    }
+
+    /// <summary>
+    /// One lane per backend: high while the proxy's /stats showed it in rotation, low while out,
+    /// stepping at each sample (every ~200 ms); the events marked as on the rate chart.
+    /// </summary>
+    private static string RotationOverTime(ReportModel r)
+    {
+        var samples = r.Rotation.Where(s => s.Second >= 0).ToList();
+        if (samples.Count == 0)
+        {
+            return "";
+        }
+
+        var backends = samples.SelectMany(s => s.InRotation.Keys).Distinct().Order(StringComparer.Ordinal).ToList();
+        var maxX = Math.Max(1, Math.Max(samples[^1].Second, r.Timeline.Count > 0 ? r.Timeline[^1].Second : 0));
+        var chart = new SvgChart("In rotation (proxy /stats)", 0, maxX, 0, backends.Count, "seconds into the measured phase", "backend: high = in rotation");
+        for (var i = 0; i < backends.Count; i++)
+        {
+            var lane = i;
+            var id = backends[i];
+            double Level(RotationSample s) => lane + (s.InRotation.GetValueOrDefault(id) ? 0.8 : 0.2);
+            var points = samples.SelectMany((s, k) => k + 1 < samples.Count
+                ? new[] { (s.Second, Level(s)), (samples[k + 1].Second, Level(s)) }
+                : [(s.Second, Level(s))]);
+            chart.Line(points, SvgChart.Palette[i % SvgChart.Palette.Length], id);
+        }
+
+        for (var i = 0; i < r.Events.Count; i++)
+        {
+            chart.VerticalMarker(r.Events[i].Second, r.Events[i].Label, i % 4);
+        }
+
+        return chart.Render(SvgChart.NiceTicks(maxX).Select(t => (t, t.ToString("0.#", CultureInfo.InvariantCulture))),
+            backends.Select((b, i) => (i + 0.5, b)));
     }
 
     private static string PercentileCurve(ReportModel r)

@@ -54,6 +54,19 @@ public static class MarkdownReport
             md.AppendLine(Inv($"| {(t.Passed ? "pass" : "**FAIL**")} | `{t.Threshold}` | {Actual(t.Actual)} | {t.Reason} |"));
         }
 
+        if (r.Expectations.Count > 0)
+        {
+            md.AppendLine();
+            md.AppendLine("## Expectations");
+            md.AppendLine();
+            md.AppendLine("| | expectation | measured | how | why |");
+            md.AppendLine("|---|---|---:|---|---|");
+            foreach (var e in r.Expectations)
+            {
+                md.AppendLine(Inv($"| {(e.Passed ? "pass" : "**FAIL**")} | `{e.Expectation}` | {Actual(e.Measured)} | {e.Measurement} | {e.Reason} |"));
+            }
+        }
+
         return md.ToString();
     }
 

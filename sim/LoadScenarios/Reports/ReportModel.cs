@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using RoundRobinLab.Scenarios.Engine;
+using RoundRobinLab.Scenarios.Expectations;
 using RoundRobinLab.Scenarios.Scenarios;
 using RoundRobinLab.Scenarios.Thresholds;
 
@@ -34,8 +35,10 @@ public sealed record ReportModel(
     DistributionSummary Distribution,
     List<TimelinePoint> Timeline,
     List<RunEvent> Events,
+    List<RotationSample> Rotation,
     Dictionary<string, double> Metrics,
     List<ThresholdResult> Thresholds,
+    List<ExpectationResult> Expectations,
     bool Passed)
 {
     public static ReportModel From(ScenarioResult result)
@@ -59,8 +62,10 @@ public sealed record ReportModel(
             new DistributionSummary(d.Total, d.Spread, Math.Round(100 * d.MaxRelativeDeviation, 3), Math.Round(d.ChiSquare, 4), d.DegreesOfFreedom, Math.Round(d.PValue, 4), d.Weighted),
             outcome.Timeline,
             outcome.Events,
+            result.Rotation,
             result.Metrics.Where(m => double.IsFinite(m.Value)).ToDictionary(m => m.Key, m => Math.Round(m.Value, 4)),
             result.Thresholds,
+            result.Expectations,
             result.Passed);
     }
 

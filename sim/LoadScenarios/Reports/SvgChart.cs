@@ -60,10 +60,11 @@ internal sealed class SvgChart(string title, double xMin, double xMax, double yM
         _body.Append(F($"<text x=\"{Width - Right + 4}\" y=\"{Y(y) + 4:0.#}\" font-size=\"11\" fill=\"#6b7280\">{Escape(label)}</text>"));
     }
 
-    public void VerticalMarker(double x, string label)
+    /// <summary>A dashed line at <paramref name="x"/> with its label; <paramref name="row"/> moves the label down a line, so close events stay readable.</summary>
+    public void VerticalMarker(double x, string label, int row = 0)
     {
         _body.Append(F($"<line x1=\"{X(x):0.#}\" x2=\"{X(x):0.#}\" y1=\"{Top}\" y2=\"{Height - Bottom}\" stroke=\"#dc2626\" stroke-dasharray=\"3 3\"/>"));
-        _body.Append(F($"<text x=\"{X(x) + 3:0.#}\" y=\"{Top + 12}\" font-size=\"11\" fill=\"#dc2626\">{Escape(label)}</text>"));
+        _body.Append(F($"<text x=\"{X(x) + 3:0.#}\" y=\"{Top + 12 + (row * 12)}\" font-size=\"11\" fill=\"#dc2626\">{Escape(label)}</text>"));
     }
 
     public string Render(IEnumerable<(double Value, string Label)> xTicks, IEnumerable<(double Value, string Label)> yTicks)

@@ -309,6 +309,36 @@ public static class Catalogue
 
     public static Scenario? Find(string name) => All.FirstOrDefault(s => s.Name.Equals(name, StringComparison.OrdinalIgnoreCase));
 
+    /// <summary>
+    /// The built-in scenarios and those in <paramref name="directory"/> (*.yaml, *.yml, *.json, one
+    /// scenario each), in that order; a file may not take a built-in scenario's name, nor another file's.
+    /// </summary>
+    public static IReadOnlyList<Scenario> WithFiles(string directory)
+    {
+        if (!Directory.Exists(directory))
+        {
+            return All;
+        }
+
+        var scenarios = All.ToList();
+        foreach (var path in Directory.EnumerateFiles(directory).Where(IsScenarioFile).Order(StringComparer.Ordinal))
+        {
+            var scenario = Files.ScenarioFile.Load(path);
+            if (scenarios.FirstOrDefault(s => s.Name.Equals(scenario.Name, StringComparison.OrdinalIgnoreCase)) is { } taken)
+            {
+                throw new Files.ScenarioFileException($"{path}:1: name: '{scenario.Name}' is taken by {taken.SourceFile ?? "a built-in scenario"}.");
+            }
+
+            scenarios.Add(scenario);
+        }
+
+        return scenarios;
+    }
+
+    /// <summary>Whether the path names a scenario file by its extension.</summary>
+    public static bool IsScenarioFile(string path) =>
+        Path.GetExtension(path).ToLowerInvariant() is ".yaml" or ".yml" or ".json";
+
     /// <summary>40% GET, 15% HEAD, 15% POST with 64 KiB, 10% PUT with 1 MiB, 10% DELETE, 10% PATCH with 1 KiB.</summary>
     private static RequestSpec Mixed(long n) => (n % 20) switch
     {

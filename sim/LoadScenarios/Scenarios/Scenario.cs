@@ -1,4 +1,5 @@
 using RoundRobinLab.Scenarios.Engine;
+using RoundRobinLab.Scenarios.Expectations;
 using RoundRobinLab.Scenarios.Lab;
 using RoundRobinLab.Scenarios.Thresholds;
 
@@ -29,6 +30,18 @@ public sealed record Scenario
 
     /// <summary>Things to do during the measured phase, given the running lab.</summary>
     public Func<LabEnvironment, IReadOnlyList<TimedAction>> Actions { get; init; } = _ => [];
+
+    /// <summary>
+    /// Events at moments of the measured phase (toxics on the fleet's relays, down, up, drain), each
+    /// recorded as a RunEvent; toxics turn <see cref="LabSetup.NetworkFaults"/> on.
+    /// </summary>
+    public IReadOnlyList<Timeline.TimelineEvent> Timeline { get; init; } = [];
+
+    /// <summary>What must happen around the timeline's events, judged on what was measured over time.</summary>
+    public IReadOnlyList<Expectation> Expectations { get; init; } = [];
+
+    /// <summary>The file the scenario was read from; null for the built-in ones.</summary>
+    public string? SourceFile { get; init; }
 
     /// <summary>Backends that should share the load evenly (default: all).</summary>
     public IReadOnlyList<string>? EvenAmong { get; init; }

@@ -1,5 +1,6 @@
 using RoundRobinLab.Scenarios.Analysis;
 using RoundRobinLab.Scenarios.Engine;
+using RoundRobinLab.Scenarios.Expectations;
 using RoundRobinLab.Scenarios.Thresholds;
 
 namespace RoundRobinLab.Scenarios.Scenarios;
@@ -35,7 +36,15 @@ public sealed class ScenarioResult
 
     public List<ThresholdResult> Thresholds { get; set; } = [];
 
-    public bool Passed => Thresholds.All(t => t.Passed);
+    /// <summary>The proxy's /stats sampled during the run (which backends were in rotation); empty when nothing asked for it.</summary>
+    public List<RotationSample> Rotation { get; init; } = [];
+
+    /// <summary>Latencies per backend and interval, from the run's latency.hlog; empty when nothing asked for them.</summary>
+    public List<BackendInterval> BackendLatency { get; init; } = [];
+
+    public List<ExpectationResult> Expectations { get; set; } = [];
+
+    public bool Passed => Thresholds.All(t => t.Passed) && Expectations.All(e => e.Passed);
 
     /// <summary>The latency percentile curve, for the chart: (percentile, ms).</summary>
     public List<(double Percentile, double Ms)> PercentileCurve()

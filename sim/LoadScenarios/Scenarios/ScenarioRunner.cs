@@ -1,6 +1,8 @@
 using RoundRobinLab.Harness;
 using RoundRobinLab.Scenarios.Analysis;
 using RoundRobinLab.Scenarios.Engine;
+using RoundRobinLab.Scenarios.Expectations;
+using RoundRobinLab.Scenarios.Histograms;
 using RoundRobinLab.Scenarios.Lab;
 using RoundRobinLab.Scenarios.Thresholds;
 
@@ -21,6 +23,9 @@ public sealed record RunSettings
     public TimeSpan? WarmUp { get; init; }
 
     public IReadOnlyList<Threshold> ExtraThresholds { get; init; } = [];
+
+    /// <summary>Proxy flags after the scenario's own (the later flag wins): to see a scenario fail without a protection, e.g. --max-fails 1000.</summary>
+    public IReadOnlyList<string> ExtraProxyArgs { get; init; } = [];
 
     public LabPorts Ports { get; init; } = new();
 
@@ -55,6 +60,7 @@ public static class ScenarioRunner
         {
             Simulation = settings.AgentIndex is { } index ? simulation.Segment(index, settings.Agents) : simulation,
             WarmUp = settings.WarmUp ?? scenario.WarmUp,
+            Setup = settings.ExtraProxyArgs.Count == 0 ? scenario.Setup : scenario.Setup with { ProxyArgs = [.. scenario.Setup.ProxyArgs, .. settings.ExtraProxyArgs] },
             // An agent's segment is not the load the thresholds were written for: they are evaluated once, on the merge.
             Thresholds = settings.AgentIndex is null ? [.. scenario.Thresholds, .. settings.ExtraThresholds] : [],
         };
@@ -104,7 +110,7 @@ public static class ScenarioRunner
 
         var proxyLog = Path.Combine(settings.ReportDirectory, "proxy.log");
         ScenarioResult result;
-        await using (var lab = await LabEnvironment.StartAsync(scenario.Setup, settings.Ports, settings.ProxyBinary, proxyLog))
+        await using (var lab = await LabEnvironment.StartAsync(SetupFor(scenario), settings.Ports, settings.ProxyBinary, proxyLog))
         {
             result = await RunInLabAsync(scenario, lab, settings.ReportDirectory, started, progress, cancellationToken);
         }
@@ -114,9 +120,16 @@ public static class ScenarioRunner
 
     private static async Task<ScenarioResult> RunInLabAsync(Scenario scenario, LabEnvironment lab, string reportDirectory, DateTimeOffset started, IProgress<Progress>? progress, CancellationToken cancellationToken)
     {
+        // Only a scenario that judges the run over time pays for the /stats poller.
+        var watch = scenario.Expectations.Count > 0 || scenario.Timeline.Count > 0;
+        await using var poller = watch ? new ProxyStatsPoller(lab) : null;
+        var actions = ActionsFor(scenario, lab);
         var outcome = scenario.WebSocketSessions > 0
             ? await WebSocketRunner.RunAsync(lab.Proxy.ProxyAddress, scenario.WebSocketSessions, scenario.WebSocketConcurrency, WebSocketBinaryBytes, cancellationToken)
-            : await LoadRunner.RunAsync(Options(scenario, lab.Proxy.ProxyAddress, scenario.Actions(lab), reportDirectory, lab.CertificateThumbprint), progress, cancellationToken);
+            : await LoadRunner.RunAsync(Options(scenario, lab.Proxy.ProxyAddress, actions, reportDirectory, lab.CertificateThumbprint) with { MeasuringStarted = poller is null ? null : poller.MeasuringStarted },
+                progress, cancellationToken);
+        var rotation = poller is null ? [] : await poller.StopAsync();
+        var intervalLog = Path.Combine(reportDirectory, "latency.hlog");
         var even = scenario.EvenAmong ?? [.. lab.Fleet.Backends.Select(b => b.Id)];
         return new ScenarioResult
         {
@@ -134,8 +147,18 @@ public static class ScenarioRunner
             Backends = lab.Fleet.ReceivedCounts(),
             Proxy = await lab.ProxyCountsAsync(),
             ProxyRotationChanges = await lab.ProxyRotationChangesAsync(),
+            Rotation = rotation,
+            BackendLatency = watch && File.Exists(intervalLog) ? BackendIntervals(intervalLog) : [],
         };
     }
+
+    /// <summary>The lab the scenario needs: with the relays in front of the backends when its timeline sets toxics.</summary>
+    public static LabSetup SetupFor(Scenario scenario) =>
+        scenario.Timeline.Any(e => e.Command.NeedsRelays) ? scenario.Setup with { NetworkFaults = true } : scenario.Setup;
+
+    /// <summary>The scenario's own actions and its timeline's events, each recorded as a RunEvent when it runs.</summary>
+    public static IReadOnlyList<TimedAction> ActionsFor(Scenario scenario, LabEnvironment lab) =>
+        [.. scenario.Actions(lab), .. scenario.Timeline.Select(e => new TimedAction(e.At, e.Label, () => e.Command.RunAsync(lab)))];
 
     internal static ScenarioResult Finish(Scenario scenario, ScenarioResult result)
     {
@@ -147,8 +170,26 @@ public static class ScenarioRunner
         }
 
         result.Thresholds = [.. scenario.Thresholds.Select(t => t.Evaluate(result.Metrics))];
+        var record = RecordOf(scenario, result);
+        result.Expectations = [.. scenario.Expectations.Select(e => e.Evaluate(record))];
         return result;
     }
+
+    /// <summary>What the expectations read: the named events at the moments they ran, and the run's measurements over time.</summary>
+    internal static RunRecord RecordOf(Scenario scenario, ScenarioResult result) => new()
+    {
+        Events = scenario.Timeline.Where(e => e.Name is not null)
+            .Select(e => (e.Name!, Ran: result.Outcome.Events.FirstOrDefault(r => r.Label == e.Label)))
+            .Where(e => e.Ran is not null).ToDictionary(e => e.Item1, e => e.Ran!.Second),
+        Timeline = result.Outcome.Timeline,
+        Rotation = result.Rotation,
+        Latency = result.BackendLatency,
+    };
+
+    /// <summary>The interval log's tagged lines ("b1/2xx"), one per backend, status class and second.</summary>
+    internal static List<BackendInterval> BackendIntervals(string intervalLog) =>
+        [.. HlogReader.Read(intervalLog).Where(i => i.Tag is not null)
+            .Select(i => new BackendInterval(i.Start.TotalSeconds, i.Length.TotalSeconds, i.Tag![..i.Tag!.LastIndexOf('/')], i.Histogram))];
 
     private static LoadOptions Options(Scenario scenario, Uri target, IReadOnlyList<TimedAction> actions, string reportDirectory, string? trustedThumbprint = null) => new()
     {

@@ -43,6 +43,23 @@ public sealed class ScenarioRunnerTests
     }
 
     [Fact]
+    public void WithSettings_ExtraProxyArgs_ComeAfterTheScenariosOwn()
+    {
+        var changed = ScenarioRunner.WithSettings(Named("backend-dies"), Settings() with { ExtraProxyArgs = ["--max-fails", "1000"] });
+
+        changed.Setup.ProxyArgs.ShouldBe(["--eject-seconds", "1", "--max-fails", "1000"]);
+    }
+
+    [Fact]
+    public void SetupFor_TimelineWithAToxic_TurnsTheRelaysOn()
+    {
+        var steady = Named("steady");
+
+        ScenarioRunner.SetupFor(steady with { Timeline = [RoundRobinLab.Scenarios.Timeline.TimelineEvent.Parse("at 1s: b2 timeout 0")] }).NetworkFaults.ShouldBeTrue();
+        ScenarioRunner.SetupFor(steady with { Timeline = [RoundRobinLab.Scenarios.Timeline.TimelineEvent.Parse("at 1s: b2 down")] }).NetworkFaults.ShouldBeFalse();
+    }
+
+    [Fact]
     public void WithSettings_RateAndUsers_RateWins() =>
         ScenarioRunner.WithSettings(Named("keep-alive"), Settings() with { Rate = 100, Users = 5 }).Simulation.ShouldBeOfType<LoadSimulation.Open>();
 
