@@ -106,6 +106,9 @@ internal static class TestCommand
             // The same load from three agent processes, merged: the path a multi-machine run takes.
             var agents = settings with { Agents = 3, Duration = TimeSpan.FromSeconds(3), ReportDirectory = Path.Combine(settings.ReportDirectory, "steady-3-agents") };
             verdicts.Add(("steady --agents 3", await Agents.LocalAgents.RunAsync(Catalogue.Find("steady")!, agents, interrupt)));
+            // A scenario written as a file: a network fault on a timeline, judged by its expectations.
+            var faultFile = RoundRobinLab.Scenarios.Files.ScenarioFile.Load(Path.Combine(LabPaths.RepositoryRoot, "scenarios", "reset-mid-body.yaml"));
+            verdicts.Add(("reset-mid-body (scenarios/reset-mid-body.yaml)", await ScenarioRun.RunAsync(faultFile, settings with { ReportDirectory = Path.Combine(settings.ReportDirectory, faultFile.Name) }, interrupt)));
             Console.SetOut(console);
             foreach (var (name, passed) in verdicts)
             {
@@ -113,7 +116,7 @@ internal static class TestCommand
                 tally.Add(passed ? 1 : 0, passed ? 0 : 1);
             }
         }
-        catch (Exception e) when (e is InvalidOperationException or IOException or TimeoutException or ArgumentException or FileNotFoundException)
+        catch (Exception e) when (e is InvalidOperationException or IOException or TimeoutException or ArgumentException or FileNotFoundException or FormatException)
         {
             Console.SetOut(console);
             Console.Error.WriteLine($"  the CI scenarios did not finish: {e.Message}; see {log}");
