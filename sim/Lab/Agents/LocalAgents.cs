@@ -54,6 +54,9 @@ internal static class LocalAgents
                 var measuredStart = startAt + effective.WarmUp;
                 var events = new System.Collections.Concurrent.ConcurrentQueue<RunEvent>();
                 var actions = lab is null ? [] : ScenarioRunner.ActionsFor(scenario, lab).Select(a => RunActionAsync(a, measuredStart, events, interrupt)).ToArray();
+                // Expectations judge the proxy's rotation over time: /stats sampled here, where the target is.
+                await using var poller = lab is not null && (scenario.Expectations.Count > 0 || scenario.Timeline.Count > 0) ? new ProxyStatsPoller(lab) : null;
+                var measuring = poller is null ? Task.CompletedTask : MarkMeasuredStartAsync(poller, measuredStart, interrupt);
                 using var bound = CancellationTokenSource.CreateLinkedTokenSource(interrupt);
                 bound.CancelAfter(s_startMargin + effective.WarmUp + effective.Simulation.Duration + effective.ClientTimeout + TimeSpan.FromSeconds(60));
                 for (var i = 0; i < processes.Count; i++)
@@ -66,7 +69,9 @@ internal static class LocalAgents
                 }
 
                 await Task.WhenAll(actions);
-                var counts = lab is null ? null : new TargetCounts(lab.Fleet.ReceivedCounts(), await lab.ProxyCountsAsync(), await lab.ProxyRotationChangesAsync(), [.. events.OrderBy(e => e.Second)]);
+                await measuring;
+                var rotation = poller is null ? null : await poller.StopAsync();
+                var counts = lab is null ? null : new TargetCounts(lab.Fleet.ReceivedCounts(), await lab.ProxyCountsAsync(), await lab.ProxyRotationChangesAsync(), [.. events.OrderBy(e => e.Second)], rotation);
                 var merged = AgentMerge.Merge(effective, [.. directories.Select(AgentRun.Load)], counts);
                 return await ScenarioRun.WriteReportsAsync(merged, settings.ReportDirectory, interrupt);
             }
@@ -110,6 +115,17 @@ internal static class LocalAgents
     }
 
     private static string Invariant(double value) => value.ToString(CultureInfo.InvariantCulture);
+
+    private static async Task MarkMeasuredStartAsync(ProxyStatsPoller poller, DateTimeOffset measuredStart, CancellationToken interrupt)
+    {
+        var wait = measuredStart - DateTimeOffset.UtcNow;
+        if (wait > TimeSpan.Zero)
+        {
+            await Task.Delay(wait, interrupt);
+        }
+
+        poller.MeasuringStarted();
+    }
 
     private static async Task RunActionAsync(TimedAction action, DateTimeOffset measuredStart, System.Collections.Concurrent.ConcurrentQueue<RunEvent> events, CancellationToken interrupt)
     {

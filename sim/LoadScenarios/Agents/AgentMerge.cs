@@ -55,6 +55,10 @@ public static class AgentMerge
             Backends = target?.Backends,
             Proxy = target?.Proxy,
             ProxyRotationChanges = target?.RotationChanges,
+            Rotation = [.. target?.Rotation ?? []],
+            // Every agent's per-backend intervals: an expectation adds those of a window, whoever measured them.
+            BackendLatency = [.. agents.SelectMany(a => a.Intervals.Where(i => i.Tag is not null)
+                .Select(i => new Expectations.BackendInterval(i.Start.TotalSeconds, i.Length.TotalSeconds, i.Tag![..i.Tag!.LastIndexOf('/')], i.Histogram)))],
         };
         return ScenarioRunner.Finish(scenario, result);
     }
@@ -97,5 +101,8 @@ public static class AgentMerge
     }
 }
 
-/// <summary>What the target's side counted while the agents ran: the backends' own counts, the proxy's, its rotation changes, the scenario's events.</summary>
-public sealed record TargetCounts(Dictionary<string, long>? Backends, Dictionary<string, long>? Proxy, long? RotationChanges, IReadOnlyList<RunEvent>? Events);
+/// <summary>
+/// What the target's side counted while the agents ran: the backends' own counts, the proxy's, its
+/// rotation changes, the scenario's events and the proxy's /stats samples (for expectations).
+/// </summary>
+public sealed record TargetCounts(Dictionary<string, long>? Backends, Dictionary<string, long>? Proxy, long? RotationChanges, IReadOnlyList<RunEvent>? Events, IReadOnlyList<Expectations.RotationSample>? Rotation = null);

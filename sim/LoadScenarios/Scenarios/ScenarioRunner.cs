@@ -63,6 +63,7 @@ public static class ScenarioRunner
             Setup = settings.ExtraProxyArgs.Count == 0 ? scenario.Setup : scenario.Setup with { ProxyArgs = [.. scenario.Setup.ProxyArgs, .. settings.ExtraProxyArgs] },
             // An agent's segment is not the load the thresholds were written for: they are evaluated once, on the merge.
             Thresholds = settings.AgentIndex is null ? [.. scenario.Thresholds, .. settings.ExtraThresholds] : [],
+            Expectations = settings.AgentIndex is null ? scenario.Expectations : [],
         };
     }
 
