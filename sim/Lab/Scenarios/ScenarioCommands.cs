@@ -64,9 +64,6 @@ internal static class ScenarioCommands
         return command;
     }
 
-    /// <summary>The scenarios' directory at the repository root: each file there joins the catalogue.</summary>
-    public static string ScenarioDirectory => Path.Combine(LabPaths.RepositoryRoot, "scenarios");
-
     /// <summary>A file given with --file or as the name (it ends in .yaml, .yml or .json, or exists), else a scenario of the catalogue or of scenarios/.</summary>
     private static Scenario Choose(string? name, string? file)
     {
@@ -86,7 +83,7 @@ internal static class ScenarioCommands
             throw new ArgumentException("name a scenario ('lab scenarios' lists them) or give --file PATH.");
         }
 
-        return Catalogue.WithFiles(ScenarioDirectory).FirstOrDefault(s => s.Name.Equals(name, StringComparison.OrdinalIgnoreCase))
+        return Catalogue.All.FirstOrDefault(s => s.Name.Equals(name, StringComparison.OrdinalIgnoreCase))
             ?? throw new ArgumentException($"no scenario '{name}'; 'lab scenarios' lists them.");
     }
 
@@ -95,7 +92,7 @@ internal static class ScenarioCommands
         var command = new Command("scenarios", "List the scenarios (built in, and the files in scenarios/): what each shows, its load and what it asserts.");
         command.SetAction(_ =>
         {
-            foreach (var scenario in Catalogue.WithFiles(ScenarioDirectory))
+            foreach (var scenario in Catalogue.All)
             {
                 Console.WriteLine($"{scenario.Name,-20} {scenario.Purpose}");
                 var asserts = scenario.Thresholds.Count + scenario.Expectations.Count == 0 ? "nothing (no thresholds)"

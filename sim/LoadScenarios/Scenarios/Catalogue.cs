@@ -24,37 +24,21 @@ public static class Catalogue
         Threshold.Parse("errorcount==0", NothingFails),
     ];
 
-    public static IReadOnlyList<Scenario> All { get; } =
+    /// <summary>
+    /// Every scenario: those defined here (their checks need code: custom metrics, request mixes,
+    /// WebSocket sessions, admin API calls) and the files in scenarios/ at the repository root,
+    /// read once.
+    /// </summary>
+    public static IReadOnlyList<Scenario> All => s_all.Value;
+
+    /// <summary>scenarios/ at the repository root: the built-in scenarios that are files.</summary>
+    public static string FilesDirectory => Path.Combine(Harness.LabPaths.RepositoryRoot, "scenarios");
+
+    private static readonly Lazy<IReadOnlyList<Scenario>> s_all = new(() => WithFiles(FilesDirectory));
+
+    /// <summary>The scenarios defined in code.</summary>
+    public static IReadOnlyList<Scenario> InCode { get; } =
     [
-        new()
-        {
-            Name = "steady",
-            Purpose = "Steady load on three healthy backends: every backend gets the same share.",
-            Simulation = LoadSimulation.Rate(300, TimeSpan.FromSeconds(20)),
-            Thresholds = [.. s_even, Threshold.Parse("p99<250ms", "loopback, 300 req/s: far below saturation, so a slow p99 means a stall")],
-        },
-        new()
-        {
-            Name = "ramp",
-            Purpose = "Burst and ramp: the rate climbs from 50 to 1000 req/s, and the split stays exact.",
-            Simulation = LoadSimulation.Ramp(50, 1000, TimeSpan.FromSeconds(15)),
-            Thresholds = s_even,
-        },
-        new()
-        {
-            Name = "keep-alive",
-            Purpose = "16 users on kept-alive connections: the baseline for the new-connection scenario.",
-            Simulation = LoadSimulation.Users(16, TimeSpan.FromSeconds(10)),
-            Thresholds = s_even,
-        },
-        new()
-        {
-            Name = "new-connection",
-            Purpose = "16 users opening a new connection per request: the split does not depend on connections.",
-            Simulation = LoadSimulation.Users(16, TimeSpan.FromSeconds(10)),
-            NewConnectionPerRequest = true,
-            Thresholds = s_even,
-        },
         new()
         {
             Name = "mixed",
@@ -62,20 +46,6 @@ public static class Catalogue
             Simulation = LoadSimulation.Rate(100, TimeSpan.FromSeconds(10)),
             Requests = Mixed,
             Thresholds = s_even,
-        },
-        new()
-        {
-            Name = "slow-backend",
-            Purpose = "b2 answers slowly (log-normal, median 40 ms): round robin still gives it a full share.",
-            Setup = new LabSetup { Profiles = new ProfileFile { Backends = { ["b2"] = new BackendProfile { Latency = LatencyProfile.LogNormal(40, 0.5) } } } },
-            Simulation = LoadSimulation.Rate(200, TimeSpan.FromSeconds(15)),
-            Thresholds =
-            [
-                Threshold.Parse("spread<=1", "round robin ignores speed: a slow backend gets its turn like the others"),
-                Threshold.Parse("mismatch==0", TwoViews),
-                Threshold.Parse("errorcount==0", "slow is not failed: no request may fail"),
-                Threshold.Parse("p99>=40ms", "a third of the requests wait for b2, so the p99 must show its latency"),
-            ],
         },
         new()
         {
@@ -285,12 +255,6 @@ public static class Catalogue
             Simulation = LoadSimulation.Rate(300, TimeSpan.FromSeconds(10)),
             Thresholds = [.. s_even, Threshold.Parse("p99<250ms", "loopback, 300 req/s: far below saturation, TLS included")],
         },
-        new()
-        {
-            Name = "probe",
-            Purpose = "Plain load and no thresholds: for --target runs and for checking the engine against wrk.",
-            Simulation = LoadSimulation.Users(20, TimeSpan.FromSeconds(10)),
-        },
     ];
 
     /// <summary>The short set CI runs on every change: under a minute in all.</summary>
@@ -317,10 +281,10 @@ public static class Catalogue
     {
         if (!Directory.Exists(directory))
         {
-            return All;
+            return InCode;
         }
 
-        var scenarios = All.ToList();
+        var scenarios = InCode.ToList();
         foreach (var path in Directory.EnumerateFiles(directory).Where(IsScenarioFile).Order(StringComparer.Ordinal))
         {
             var scenario = Files.ScenarioFile.Load(path);

@@ -119,7 +119,13 @@ public sealed class ScenarioFileTests
             scenario.Expectations.ShouldNotBeEmpty();
         }
 
-        all.Count.ShouldBe(Catalogue.All.Count + 3);
+        // The catalogue is the scenarios in code and every file there.
+        all.Count.ShouldBe(Catalogue.InCode.Count + Directory.GetFiles(Path.Combine(LabPaths.RepositoryRoot, "scenarios"), "*.yaml").Length);
+        Catalogue.All.Select(s => s.Name).ShouldBe(all.Select(s => s.Name));
+        foreach (var name in new[] { "steady", "ramp", "keep-alive", "new-connection", "slow-backend", "probe" })
+        {
+            all.Single(s => s.Name == name).SourceFile.ShouldNotBeNull();
+        }
     }
 
     [Fact]
@@ -128,9 +134,9 @@ public sealed class ScenarioFileTests
         var directory = Directory.CreateTempSubdirectory("scenarios");
         try
         {
-            File.WriteAllText(Path.Combine(directory.FullName, "s.yaml"), "name: steady\npurpose: p\nload: { rate: 1, duration: 1 }\n");
+            File.WriteAllText(Path.Combine(directory.FullName, "s.yaml"), "name: backend-dies\npurpose: p\nload: { rate: 1, duration: 1 }\n");
 
-            Should.Throw<ScenarioFileException>(() => Catalogue.WithFiles(directory.FullName)).Message.ShouldContain("'steady' is taken by a built-in scenario");
+            Should.Throw<ScenarioFileException>(() => Catalogue.WithFiles(directory.FullName)).Message.ShouldContain("'backend-dies' is taken by a built-in scenario");
         }
         finally
         {
