@@ -45,9 +45,24 @@ public static class ProcFs
         return kib / 1024.0;
     }
 
-    /// <summary>The names of a process's threads (/proc/PID/task/*/comm).</summary>
-    public static IReadOnlyList<string> ThreadNames(int pid) =>
-        [.. Directory.EnumerateDirectories($"/proc/{pid}/task").Select(task => File.ReadAllText(Path.Combine(task, "comm")).TrimEnd('\n'))];
+    /// <summary>The names of a process's threads (/proc/PID/task/*/comm); a thread that ends while they are read is left out.</summary>
+    public static IReadOnlyList<string> ThreadNames(int pid)
+    {
+        var names = new List<string>();
+        foreach (var task in Directory.EnumerateDirectories($"/proc/{pid}/task"))
+        {
+            try
+            {
+                names.Add(File.ReadAllText(Path.Combine(task, "comm")).TrimEnd('\n'));
+            }
+            catch (IOException)
+            {
+                // The thread ended between the listing and the read (a test host's threads come and go).
+            }
+        }
+
+        return names;
+    }
 
     private static IEnumerable<int> WithChildren(int pid)
     {
