@@ -15,6 +15,7 @@ internal static class BenchCommand
         command.SetAction(async parse =>
         {
             var artifacts = Path.Combine(LabPaths.Results, "bench");
+            var started = DateTime.UtcNow;
             Console.Error.WriteLine($"==> BenchmarkDotNet, short job: results to {artifacts}");
             // BenchmarkDotNet builds and runs the benchmarks in processes of its own: it needs the
             // project, not a build of it, and shows its progress as it goes.
@@ -23,7 +24,8 @@ internal static class BenchCommand
                  "--filter", parse.GetValue(filter)!, "--job", "short", "--exporters", "github", "--artifacts", artifacts],
                 interrupt, echo: true);
             var results = Path.Combine(artifacts, "results");
-            foreach (var table in Directory.Exists(results) ? Directory.GetFiles(results, "*-report-github.md").Order(StringComparer.Ordinal).ToArray() : [])
+            // This run's tables only: the folder keeps earlier runs' too.
+            foreach (var table in Directory.Exists(results) ? Directory.GetFiles(results, "*-report-github.md").Where(f => File.GetLastWriteTimeUtc(f) >= started).Order(StringComparer.Ordinal).ToArray() : [])
             {
                 Console.WriteLine(await File.ReadAllTextAsync(table, interrupt));
             }
