@@ -53,7 +53,7 @@ internal static class LocalAgents
                 // The actions act on the target, which lives here: at their moments of the agents' measured phase.
                 var measuredStart = startAt + effective.WarmUp;
                 var events = new System.Collections.Concurrent.ConcurrentQueue<RunEvent>();
-                var actions = lab is null ? [] : ScenarioRunner.ActionsFor(scenario, lab).Select(a => RunActionAsync(a, measuredStart, events, interrupt)).ToArray();
+                var actions = lab is null ? [] : ScenarioRunner.ActionsFor(scenario, lab).Select(a => a.RunAsync(measuredStart + a.At - DateTimeOffset.UtcNow, () => (DateTimeOffset.UtcNow - measuredStart).TotalSeconds, events, interrupt)).ToArray();
                 // Expectations judge the proxy's rotation over time: /stats sampled here, where the target is.
                 await using var poller = lab is not null && (scenario.Expectations.Count > 0 || scenario.Timeline.Count > 0) ? new ProxyStatsPoller(lab) : null;
                 var measuring = poller is null ? Task.CompletedTask : MarkMeasuredStartAsync(poller, measuredStart, interrupt);
@@ -95,12 +95,14 @@ internal static class LocalAgents
     /// <summary>The agent's command line: the same scenario, the whole load's figures, its index, the common start.</summary>
     private static string[] AgentArguments(Scenario effective, RunSettings settings, int index, DateTimeOffset startAt, Uri target, string directory)
     {
-        var args = new List<string>
-        {
-            "scenario", effective.Name, "--agents", Invariant(settings.Agents), "--agent-index", Invariant(index),
+        List<string> args =
+        [
+            // A scenario from a file goes to the agents as that file: they may not have it in their catalogue.
+            "scenario", .. (effective.SourceFile is { } file ? ["--file", file] : new[] { effective.Name }),
+            "--agents", Invariant(settings.Agents), "--agent-index", Invariant(index),
             "--start-at", startAt.ToString("O", CultureInfo.InvariantCulture), "--target", target.ToString(), "--report-dir", directory,
             "--duration", Invariant(effective.Simulation.Duration.TotalSeconds), "--warmup", Invariant(Math.Max(0.001, effective.WarmUp.TotalSeconds)),
-        };
+        ];
         if (settings.Rate is { } rate)
         {
             args.AddRange(["--rate", Invariant(rate)]);
@@ -125,18 +127,5 @@ internal static class LocalAgents
         }
 
         poller.MeasuringStarted();
-    }
-
-    private static async Task RunActionAsync(TimedAction action, DateTimeOffset measuredStart, System.Collections.Concurrent.ConcurrentQueue<RunEvent> events, CancellationToken interrupt)
-    {
-        var wait = measuredStart + action.At - DateTimeOffset.UtcNow;
-        if (wait > TimeSpan.Zero)
-        {
-            await Task.Delay(wait, interrupt);
-        }
-
-        var at = Math.Round((DateTimeOffset.UtcNow - measuredStart).TotalSeconds, 2);
-        await action.Action();
-        events.Enqueue(new RunEvent(at, action.Label));
     }
 }

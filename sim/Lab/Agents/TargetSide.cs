@@ -1,5 +1,6 @@
 using System.Text.Json;
 using RoundRobinLab.Scenarios.Agents;
+using RoundRobinLab.Scenarios.Lab;
 
 namespace RoundRobinLab.Lab.Agents;
 
@@ -32,14 +33,13 @@ internal static class TargetSide
         long? rotationChanges = null;
         if (admin is not null)
         {
-            using var stats = JsonDocument.Parse(await client.GetStringAsync(new Uri(new Uri(admin), "/stats"), cancellationToken));
-            var rows = stats.RootElement.GetProperty("backends").EnumerateArray().ToList();
+            var rows = await ProxyStats.ReadAsync(client, new Uri(admin), cancellationToken);
             // The proxy knows the backends by its own addresses (a Service's name, say); the fleet by
             // loopback ones: the port is what both share.
             proxy = rows.ToDictionary(
-                b => new Uri(b.GetProperty("address").GetString()!) is var url && idByPort.TryGetValue(url.Port, out var id) ? id : url.ToString().TrimEnd('/'),
-                b => b.GetProperty("requests").GetInt64());
-            rotationChanges = rows.Sum(b => b.GetProperty("ejections").GetInt64() + b.GetProperty("readmissions").GetInt64());
+                b => new Uri(b.Address) is var url && idByPort.TryGetValue(url.Port, out var id) ? id : b.Address,
+                b => b.Requests);
+            rotationChanges = rows.Sum(b => b.Ejections + b.Readmissions);
         }
 
         return new TargetCounts(backends, proxy, rotationChanges, null);

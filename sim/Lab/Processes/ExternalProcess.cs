@@ -49,8 +49,6 @@ internal sealed class ExternalProcess : IAsyncDisposable
 
     public int Id => _process.Id;
 
-    public bool HasExited => _process.HasExited;
-
     /// <summary>Standard output and error so far, in the order they came.</summary>
     public string Output
     {

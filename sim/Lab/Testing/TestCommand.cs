@@ -109,7 +109,6 @@ internal static class TestCommand
             // A scenario written as a file: a network fault on a timeline, judged by its expectations.
             var faultFile = RoundRobinLab.Scenarios.Files.ScenarioFile.Load(Path.Combine(LabPaths.RepositoryRoot, "scenarios", "reset-mid-body.yaml"));
             verdicts.Add(("reset-mid-body (scenarios/reset-mid-body.yaml)", await ScenarioRun.RunAsync(faultFile, settings with { ReportDirectory = Path.Combine(settings.ReportDirectory, faultFile.Name) }, interrupt)));
-            Console.SetOut(console);
             foreach (var (name, passed) in verdicts)
             {
                 Console.Error.WriteLine($"  scenario {name}: {(passed ? "passed" : "FAILED")}");
@@ -118,12 +117,12 @@ internal static class TestCommand
         }
         catch (Exception e) when (e is InvalidOperationException or IOException or TimeoutException or ArgumentException or FileNotFoundException or FormatException)
         {
-            Console.SetOut(console);
             Console.Error.WriteLine($"  the CI scenarios did not finish: {e.Message}; see {log}");
             tally.Add(0, 1);
         }
         finally
         {
+            // Verdicts and failures go to stderr; stdout is the console again for the totals line.
             Console.SetOut(console);
         }
     }

@@ -1,7 +1,29 @@
 namespace RoundRobinLab.Scenarios.Engine;
 
 /// <summary>Something a scenario does at a moment of its measured phase (take a backend down, ...).</summary>
-public sealed record TimedAction(TimeSpan At, string Label, Func<Task> Action);
+public sealed record TimedAction(TimeSpan At, string Label, Func<Task> Action)
+{
+    /// <summary>
+    /// Runs the action after <paramref name="delay"/> (its moment, from wherever the caller's clock
+    /// stands) and records it as an event at the measured-phase second <paramref name="now"/> gives
+    /// then. A run that ends first (<paramref name="stop"/>) skips it.
+    /// </summary>
+    public async Task RunAsync(TimeSpan delay, Func<double> now, System.Collections.Concurrent.ConcurrentQueue<RunEvent> events, CancellationToken stop)
+    {
+        try
+        {
+            await Task.Delay(delay > TimeSpan.Zero ? delay : TimeSpan.Zero, stop);
+        }
+        catch (OperationCanceledException)
+        {
+            return;
+        }
+
+        var at = Math.Round(now(), 2);
+        await Action();
+        events.Enqueue(new RunEvent(at, Label));
+    }
+}
 
 public sealed record LoadOptions
 {

@@ -39,7 +39,7 @@ public static class LoadRunner
 
             var measuredStart = sampler.StartMeasuring();
             options.MeasuringStarted?.Invoke();
-            var actions = options.Actions.Select(a => RunActionAsync(a, () => (clock.Elapsed - measuredStart).TotalSeconds, events, stop.Token)).ToArray();
+            var actions = options.Actions.Select(a => a.RunAsync(a.At, () => (clock.Elapsed - measuredStart).TotalSeconds, events, stop.Token)).ToArray();
             await RunPhaseAsync(options.Simulation, options, sender, transport, stop.Token);
             // The rate is over the time the load was applied; draining the last answers is not part of it.
             var measured = clock.Elapsed - measuredStart;
@@ -79,20 +79,4 @@ public static class LoadRunner
         LoadSimulation.Closed closed => LoadSimulation.Users(Math.Max(1, closed.From), warmUp),
         _ => throw new ArgumentOutOfRangeException(nameof(simulation)),
     };
-
-    private static async Task RunActionAsync(TimedAction action, Func<double> now, ConcurrentQueue<RunEvent> events, CancellationToken stop)
-    {
-        try
-        {
-            await Task.Delay(action.At, stop);
-        }
-        catch (OperationCanceledException)
-        {
-            return;
-        }
-
-        var at = Math.Round(now(), 2);
-        await action.Action();
-        events.Enqueue(new RunEvent(at, action.Label));
-    }
 }

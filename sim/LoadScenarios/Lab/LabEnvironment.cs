@@ -73,11 +73,8 @@ public sealed class LabEnvironment : IAsyncDisposable
     public async Task<Dictionary<string, long>> ProxyCountsAsync()
     {
         using var client = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
-        using var stats = JsonDocument.Parse(await client.GetStringAsync(new Uri(Proxy.AdminAddress, "/stats")));
         var byUrl = BackendIdsByAddress();
-        return stats.RootElement.GetProperty("backends").EnumerateArray().ToDictionary(
-            b => byUrl.GetValueOrDefault(b.GetProperty("address").GetString()!, b.GetProperty("address").GetString()!),
-            b => b.GetProperty("requests").GetInt64());
+        return (await ProxyStats.ReadAsync(client, Proxy.AdminAddress)).ToDictionary(b => byUrl.GetValueOrDefault(b.Address, b.Address), b => b.Requests);
     }
 
     /// <summary>Backend ids by the address /stats shows.</summary>
@@ -93,8 +90,7 @@ public sealed class LabEnvironment : IAsyncDisposable
     public async Task<long> ProxyRotationChangesAsync()
     {
         using var client = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
-        using var stats = JsonDocument.Parse(await client.GetStringAsync(new Uri(Proxy.AdminAddress, "/stats")));
-        return stats.RootElement.GetProperty("backends").EnumerateArray().Sum(b => b.GetProperty("ejections").GetInt64() + b.GetProperty("readmissions").GetInt64());
+        return (await ProxyStats.ReadAsync(client, Proxy.AdminAddress)).Sum(b => b.Ejections + b.Readmissions);
     }
 
     /// <summary>Takes backend <paramref name="id"/> out of rotation through the admin API (POST /backends/drain), or back.</summary>

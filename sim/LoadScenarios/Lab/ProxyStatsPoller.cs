@@ -45,18 +45,15 @@ internal sealed class ProxyStatsPoller : IAsyncDisposable
     {
         using var client = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
         var ids = lab.BackendIdsByAddress();
-        var stats = new Uri(lab.Proxy.AdminAddress, "/stats");
         using var timer = new PeriodicTimer(Interval);
         do
         {
             try
             {
                 // Stamped when the answer arrives: the state it shows is at most that old.
-                using var document = JsonDocument.Parse(await client.GetStringAsync(stats, _stop.Token));
+                var backends = await ProxyStats.ReadAsync(client, lab.Proxy.AdminAddress, _stop.Token);
                 var at = _clock.Elapsed;
-                var inRotation = document.RootElement.GetProperty("backends").EnumerateArray().ToDictionary(
-                    b => ids.GetValueOrDefault(b.GetProperty("address").GetString()!, b.GetProperty("address").GetString()!),
-                    b => b.GetProperty("state").GetString() is "active" or "slow-start");
+                var inRotation = backends.ToDictionary(b => ids.GetValueOrDefault(b.Address, b.Address), b => b.InRotation);
                 lock (_samples)
                 {
                     _samples.Add((at, inRotation));

@@ -37,7 +37,10 @@ public sealed class ConsoleReport : IProgress<Progress>
     {
         Console.WriteLine();
         Console.WriteLine(MarkdownReport.Render(report).Replace("**FAIL**", "FAIL", StringComparison.Ordinal));
-        Console.WriteLine($"Reports: {Path.Combine(directory, "report.html")} (charts), report.md, report.json; proxy log: proxy.log");
+        // A run against --target, an agent or a merge has no proxy of its own, hence no log.
+        Console.WriteLine($"Reports: {Path.Combine(directory, "report.html")} (charts), report.md, report.json"
+            + (File.Exists(Path.Combine(directory, "latency.hlog")) ? ", latency.hlog" : "")
+            + (File.Exists(Path.Combine(directory, "proxy.log")) ? "; proxy log: proxy.log" : ""));
     }
 
     private static string Bar(double fraction)

@@ -4,7 +4,7 @@ using RoundRobinLab.Backends.Control;
 namespace RoundRobinLab.Backends.Tests.Control;
 
 /// <summary>
-/// `lab-backends ctl` against a running fleet. It prints to the console, which these tests take
+/// `lab backends ctl` against a running fleet. It prints to the console, which these tests take
 /// over for a moment; the assembly runs one test at a time (AssemblyInfo.cs), so nothing else writes there.
 /// </summary>
 public sealed class ControlClientTests

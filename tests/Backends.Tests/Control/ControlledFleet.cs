@@ -8,7 +8,7 @@ using RoundRobinLab.Backends.Profiles;
 
 namespace RoundRobinLab.Backends.Tests.Control;
 
-/// <summary>A fleet on free loopback ports with its control API beside it, as `lab-backends` serves them.</summary>
+/// <summary>A fleet on free loopback ports with its control API beside it, as `lab backends` serves them.</summary>
 internal sealed class ControlledFleet : IAsyncDisposable
 {
     private readonly WebApplication _control;

@@ -29,7 +29,7 @@ public sealed class HtmlReportBrowserTests
         var report = ReportModel.From(SampleRun.Result());
         var directory = Directory.CreateTempSubdirectory("rrlab-report-");
         var path = Path.Combine(directory.FullName, "report.html");
-        // As lab-scenarios writes it.
+        // As a scenario run writes it.
         File.WriteAllText(path, HtmlReport.Render(report));
         var (driver, service) = HeadlessChromium.Start();
         try
